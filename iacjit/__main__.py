@@ -1,0 +1,3 @@
+from iacjit.cli import main
+
+main()

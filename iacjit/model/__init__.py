@@ -1,0 +1,1 @@
+"""The resource model shared by every parser, provider and rule."""

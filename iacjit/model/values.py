@@ -1,0 +1,62 @@
+"""Values that stand in for what a static scan cannot know.
+
+Parsers never guess: a value that depends on a data source, an unset variable, an ARM
+``reference()`` or an unsupported function becomes an :class:`Unknown` carrying the reason, so
+rules can report the resource as unresolved instead of silently passing it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Unknown:
+    """A value that cannot be known before deployment, with a human-readable reason."""
+
+    reason: str
+
+    def __str__(self) -> str:
+        return f"<unknown: {self.reason}>"
+
+
+@dataclass(frozen=True)
+class ResourceRef:
+    """A reference to another resource of the plan (``aws_security_group.web.id``, ``!Ref Sg``).
+
+    Its concrete value is unknown until apply, but the graph can still link the two resources.
+    """
+
+    address: str
+    attribute: str = "id"
+
+    def __str__(self) -> str:
+        return f"{self.address}.{self.attribute}" if self.attribute else self.address
+
+
+def is_known(value: Any) -> bool:
+    """True when *value* and everything inside it is concrete."""
+    if isinstance(value, Unknown | ResourceRef):
+        return False
+    if isinstance(value, dict):
+        return all(is_known(v) for v in value.values())
+    if isinstance(value, list | tuple):
+        return all(is_known(v) for v in value)
+    return True
+
+
+def unknown_reason(value: Any) -> str | None:
+    """The first reason found inside *value* that makes it not concrete, or None."""
+    if isinstance(value, Unknown):
+        return value.reason
+    if isinstance(value, ResourceRef):
+        return f"depends on {value} (known only after apply)"
+    if isinstance(value, dict):
+        value = list(value.values())
+    if isinstance(value, list | tuple):
+        for item in value:
+            reason = unknown_reason(item)
+            if reason:
+                return reason
+    return None

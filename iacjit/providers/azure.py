@@ -1,0 +1,148 @@
+"""Azure: network security groups and their rules, from azurerm and ARM/Bicep resources.
+
+Inline rules (``security_rule`` blocks, ``properties.securityRules``) and standalone rule
+resources (``azurerm_network_security_rule``, ``…/networkSecurityGroups/securityRules``) join
+one rule list per NSG, because Azure evaluates them as one list in priority order.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from iacjit.model.raw import RawResource
+from iacjit.model.semantic import Model, NetworkRule, SecurityGroup
+from iacjit.model.values import is_known
+from iacjit.providers import fields
+
+TF_NSG = "azurerm_network_security_group"
+TF_RULE = "azurerm_network_security_rule"
+ARM_NSG = "microsoft.network/networksecuritygroups"
+ARM_RULE = "microsoft.network/networksecuritygroups/securityrules"
+
+
+def _arm_type(resource: RawResource) -> str:
+    return resource.type.lower()
+
+
+def _group_key(resource: RawResource) -> str:
+    return f"azure:{resource.root}:{resource.address}"
+
+
+def _name(value: Any, fallback: str) -> str:
+    return str(value) if value is not None and is_known(value) else fallback
+
+
+def _rule(
+    props: dict[str, Any], name: str, group: str, resource: RawResource, path: tuple
+) -> NetworkRule:
+    """Build a rule from azurerm snake_case or ARM camelCase properties."""
+    def get(snake: str, camel: str) -> Any:
+        return fields.first_present(props, snake, camel)
+
+    problems: list[str] = []
+    ports = fields.port_ranges(
+        fields.values_of(
+            props,
+            "destination_port_range",
+            "destination_port_ranges",
+            "destinationPortRange",
+            "destinationPortRanges",
+        ),
+        problems,
+    )
+    if ports == ():
+        problems.append("no destination port")
+    sources = fields.sources(
+        fields.values_of(
+            props,
+            "source_address_prefix",
+            "source_address_prefixes",
+            "sourceAddressPrefix",
+            "sourceAddressPrefixes",
+        )
+    )
+    priority = get("priority", "priority")
+    return NetworkRule(
+        name=name,
+        direction=fields.lower_word(get("direction", "direction"), "direction"),
+        access=fields.lower_word(get("access", "access"), "access"),
+        protocols=fields.protocols(get("protocol", "protocol")),
+        ports=ports,
+        sources=sources,
+        priority=fields.as_int(priority, "priority") if priority is not None else None,
+        group=group,
+        resource=resource,
+        span=resource.span_of(path),
+        problems=problems,
+    )
+
+
+def add_groups(model: Model, resources: list[RawResource]) -> None:
+    for resource in resources:
+        if resource.type == TF_NSG:
+            inline = resource.attributes.get("security_rule") or []
+            path_root: tuple = ("security_rule",)
+            name = _name(resource.attributes.get("name"), resource.address)
+            rule_items = [(rule, rule) for rule in inline if isinstance(rule, dict)]
+        elif _arm_type(resource) == ARM_NSG:
+            props = resource.attributes.get("properties") or {}
+            inline = props.get("securityRules") or [] if isinstance(props, dict) else []
+            path_root = ("properties", "securityRules")
+            name = _name(resource.attributes.get("name"), resource.address)
+            rule_items = [
+                (rule, rule.get("properties") or {}) for rule in inline if isinstance(rule, dict)
+            ]
+        else:
+            continue
+        key = _group_key(resource)
+        group = SecurityGroup(key=key, name=name, cloud="azure", resource=resource)
+        for index, (decl, props) in enumerate(rule_items):
+            rule_name = _name(decl.get("name"), f"{name}[{index}]")
+            group.rules.append(
+                _rule(props, rule_name, key, resource, (*path_root, index))
+            )
+        model.groups[key] = group
+
+
+def _find_nsg(model: Model, nsg_name: Any, resource: RawResource) -> SecurityGroup | None:
+    """The NSG a standalone rule names, preferring one declared in the same root."""
+    if not is_known(nsg_name):
+        return None
+    candidates = [
+        g
+        for g in model.groups.values()
+        if g.cloud == "azure" and g.name.lower() == str(nsg_name).lower()
+    ]
+    same_root = [g for g in candidates if g.resource.root == resource.root]
+    chosen = same_root or candidates
+    return chosen[0] if len(chosen) == 1 else None
+
+
+def add_standalone_rules(model: Model, resources: list[RawResource]) -> None:
+    for resource in resources:
+        attrs = resource.attributes
+        if resource.type == TF_RULE:
+            nsg_name = attrs.get("network_security_group_name")
+            rule_name = _name(attrs.get("name"), resource.address)
+            props = attrs
+        elif _arm_type(resource) == ARM_RULE:
+            full = _name(attrs.get("name"), resource.address)
+            nsg_name, _, rule_name = full.rpartition("/")
+            rule_name = rule_name or full
+            props = attrs.get("properties") or {}
+        else:
+            continue
+        group = _find_nsg(model, nsg_name, resource)
+        if group is None:
+            # The NSG is outside the plan (or its name is unknown): its standalone rules form
+            # the only rule list we can see.
+            key = (
+                f"azure:{resource.root}:external-nsg:{str(nsg_name).lower()}"
+                if nsg_name and is_known(nsg_name)
+                else _group_key(resource)
+            )
+            group = model.groups.get(key) or SecurityGroup(
+                key=key, name=_name(nsg_name, resource.address), cloud="azure", resource=resource
+            )
+            model.groups[key] = group
+        group.rules.append(_rule(props, rule_name, group.key, resource, ()))

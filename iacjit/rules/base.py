@@ -1,0 +1,60 @@
+"""What a rule is and what it produces."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from iacjit.model.raw import RawResource, Span
+from iacjit.model.semantic import Model
+
+SEVERITIES = ("critical", "high", "medium", "low")
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Rule settings a user may tune (issue: configuration)."""
+
+    management_ports: frozenset[int] = frozenset({22, 3389})
+
+
+@dataclass
+class Finding:
+    rule_id: str
+    severity: str
+    title: str
+    message: str
+    resource: RawResource
+    span: Span
+    evidence: dict[str, Any]
+    suppressed: bool = False
+
+
+@dataclass
+class Unresolved:
+    """A rule that could not decide for a resource, and why: never a silent pass."""
+
+    rule_id: str
+    resource: RawResource
+    span: Span
+    reason: str
+    evidence: dict[str, Any] = field(default_factory=dict)
+
+
+RuleOutput = Finding | Unresolved
+
+
+@dataclass(frozen=True)
+class Rule:
+    """Rule metadata (for ``iacjit rules``, ``explain`` and reports) plus its check."""
+
+    id: str
+    severity: str
+    title: str
+    description: str
+    rationale: str
+    fix: str
+    example: str
+    references: tuple[str, ...]
+    check: Callable[[Model, Settings], Iterable[RuleOutput]]

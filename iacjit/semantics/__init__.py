@@ -1,0 +1,1 @@
+"""Exact network semantics shared by every rule: addresses, ports, protocols."""
