@@ -11,6 +11,13 @@ from dataclasses import dataclass
 from typing import Any
 
 
+# The subscription and resource group a template is deployed into are not known before
+# deployment, but every resource of one deployment shares them: ARM/Bicep ids use these
+# markers so ids still compare and scopes (``subscription().id``) still cover the plan.
+DEPLOYMENT_SUBSCRIPTION = "<deployment-subscription>"
+DEPLOYMENT_RESOURCE_GROUP = "<deployment-resource-group>"
+
+
 @dataclass(frozen=True)
 class Unknown:
     """A value that cannot be known before deployment, with a human-readable reason."""

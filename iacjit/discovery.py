@@ -1,0 +1,89 @@
+"""Find the inputs below the scanned paths and decide which parser reads each one.
+
+Sniffing looks at the first bytes only, so unrelated JSON/YAML in a repository costs nothing.
+Terraform is read per directory (each directory is one root), everything else per file.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+SKIP_DIRS = {".git", ".terraform", "node_modules", ".venv", "__pycache__", ".iacjit-cache"}
+SNIFF_BYTES = 64 * 1024
+
+TERRAFORM = "terraform"
+TERRAFORM_PLAN = "terraform-plan"
+ARM = "arm"
+BICEP = "bicep"
+CLOUDFORMATION = "cloudformation"
+
+
+@dataclass
+class Inputs:
+    """Files grouped by the parser that reads them."""
+
+    terraform_roots: dict[Path, list[Path]] = field(default_factory=dict)
+    files: list[tuple[str, Path]] = field(default_factory=list)  # (format, path)
+    unreadable: list[tuple[Path, str]] = field(default_factory=list)
+
+
+def _sniff(path: Path) -> str | None:
+    """The format of a JSON/YAML file, judged on its first bytes; None when it is not ours."""
+    name = path.name.lower()
+    if name.endswith(".parameters.json"):
+        return None  # read by the ARM parser beside its template
+    with path.open("rb") as handle:
+        head = handle.read(SNIFF_BYTES).decode("utf-8", errors="replace")
+    if "AWSTemplateFormatVersion" in head or "AWS::" in head:
+        return CLOUDFORMATION
+    if name.endswith(".json"):
+        if "deploymentTemplate.json" in head or ('"resources"' in head and "Microsoft." in head):
+            return ARM
+        if '"planned_values"' in head or '"terraform_version"' in head:
+            return TERRAFORM_PLAN
+    return None
+
+
+def _classify(path: Path, inputs: Inputs) -> None:
+    suffix = path.suffix.lower()
+    if suffix == ".tf":
+        inputs.terraform_roots.setdefault(path.parent, []).append(path)
+    elif suffix == ".bicep":
+        inputs.files.append((BICEP, path))
+    elif suffix in {".json", ".yaml", ".yml", ".template"}:
+        try:
+            kind = _sniff(path)
+        except OSError as exc:
+            inputs.unreadable.append((path, exc.strerror or str(exc)))
+            return
+        if kind:
+            inputs.files.append((kind, path))
+
+
+def _walk(directory: Path, excluded: Iterable[str]) -> Iterable[Path]:
+    """Files below *directory*, sorted, without following symlinked directories (no loops)."""
+    for current, dirs, files in os.walk(directory, followlinks=False):
+        dirs[:] = sorted(d for d in dirs if d not in SKIP_DIRS and d not in excluded)
+        for name in sorted(files):
+            yield Path(current) / name
+
+
+def discover(paths: Iterable[Path], excluded: Iterable[str] = ()) -> Inputs:
+    inputs = Inputs()
+    excluded = set(excluded)
+    seen: set[Path] = set()
+    for path in paths:
+        candidates = _walk(path, excluded) if path.is_dir() else [path]
+        for candidate in candidates:
+            resolved = candidate.resolve()
+            if resolved in seen:
+                continue
+            seen.add(resolved)
+            if candidate.is_file():
+                _classify(candidate, inputs)
+            elif not candidate.exists() and not candidate.is_symlink():
+                inputs.unreadable.append((candidate, "no such file or directory"))
+    return inputs
