@@ -10,7 +10,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-
 # The subscription and resource group a template is deployed into are not known before
 # deployment, but every resource of one deployment shares them: ARM/Bicep ids use these
 # markers so ids still compare and scopes (``subscription().id``) still cover the plan.

@@ -1,0 +1,116 @@
+"""Command line: wires discovery, scan and reports; the only place that prints.
+
+Heavy modules are imported inside the commands so ``iacjit --version`` stays fast.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from iacjit import __version__
+
+FAIL_ON = ("critical", "high", "medium", "low", "none")
+EXIT_OK, EXIT_FINDINGS, EXIT_INPUT_ERROR = 0, 1, 2
+
+
+def _parse_vars(values: tuple[str, ...]) -> dict[str, str]:
+    variables: dict[str, str] = {}
+    for item in values:
+        name, sep, value = item.partition("=")
+        if not sep or not name.strip():
+            raise click.BadParameter(f"expected NAME=VALUE, got {item!r}", param_hint="--var")
+        variables[name.strip()] = value
+    return variables
+
+
+def exit_code(result, fail_on: str) -> int:
+    """2 when an input could not be read (the verdict is incomplete), else 1 on findings."""
+    from iacjit.rules.base import SEVERITIES
+
+    if result.errors:
+        return EXIT_INPUT_ERROR
+    if fail_on == "none":
+        return EXIT_OK
+    threshold = SEVERITIES.index(fail_on)
+    failing = [f for f in result.findings
+               if not f.suppressed and SEVERITIES.index(f.severity) <= threshold]
+    return EXIT_FINDINGS if failing else EXIT_OK
+
+
+def _progress_printer():
+    """Progress on stderr for long scans on a terminal; silent in CI logs and pipes."""
+    if not sys.stderr.isatty():
+        return None
+
+    def show(done: int, total: int, path: str) -> None:
+        if total >= 50:
+            click.echo(f"\r\x1b[Kscanning {done}/{total}", nl=False, err=True)
+            if done == total:
+                click.echo("\r\x1b[K", nl=False, err=True)
+
+    return show
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, "--version", prog_name="iacjit")
+def main() -> None:
+    """Find open management ports, missing JIT and unwatched NSG writes in IaC."""
+
+
+@main.command()
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
+              show_default=True, help="Output format.")
+@click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write the report to FILE instead of standard output.")
+@click.option("--fail-on", type=click.Choice(FAIL_ON), default="low", show_default=True,
+              help="Lowest severity that makes the exit code 1.")
+@click.option("--var-file", "var_files", multiple=True,
+              type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Terraform variable file (repeatable).")
+@click.option("--var", "variables", multiple=True, metavar="NAME=VALUE",
+              help="Terraform variable value (repeatable).")
+@click.option("--parameters", "arm_parameters", multiple=True,
+              type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="ARM parameters file (repeatable).")
+@click.option("--cfn-parameters", "cfn_parameters", multiple=True,
+              type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="CloudFormation parameters file: JSON list or Key=Value lines.")
+@click.option("--exclude", multiple=True, metavar="DIRNAME",
+              help="Directory name to skip (repeatable).")
+def scan(paths, fmt, output, fail_on, var_files, variables, arm_parameters, cfn_parameters,
+         exclude) -> None:
+    """Scan PATHS (default: the current directory) as one plan."""
+    from iacjit.parsers.options import ParseOptions
+    from iacjit.reports import json_report, text_report
+    from iacjit.reports.serialize import to_document
+    from iacjit.scan import run_scan
+
+    options = ParseOptions(
+        var_files=tuple(var_files),
+        variables=_parse_vars(variables),
+        arm_parameter_files=tuple(arm_parameters),
+        cfn_parameter_files=tuple(cfn_parameters),
+    )
+    result = run_scan(list(paths) or [Path(".")], options, excluded=exclude,
+                      progress=_progress_printer())
+    code = exit_code(result, fail_on)
+    renderer = {"json": json_report, "text": text_report}[fmt]
+    document = to_document(result, code)
+    if output:
+        output.write_text(renderer.render(document, color=False), encoding="utf-8")
+    else:
+        click.echo(renderer.render(document, color=sys.stdout.isatty()), nl=False)
+    sys.exit(code)
+
+
+@main.command("rules")
+def list_rules() -> None:
+    """List the rules with id, severity and title."""
+    from iacjit.rules import ALL_RULES
+
+    for rule in ALL_RULES:
+        click.echo(f"{rule.id}  {rule.severity:<8}  {rule.title}")

@@ -1,0 +1,315 @@
+"""Evaluate our HCL AST against one module instance.
+
+Values are plain Python data; what cannot be known becomes Unknown (with the reason) or a
+ResourceRef (linkable, known after apply).  Operations on them stay Unknown rather than guess.
+"""
+
+from __future__ import annotations
+
+import operator
+from collections.abc import Callable
+from typing import Any, Protocol
+
+from iacjit.model.values import ResourceRef, Unknown, is_known, unknown_reason
+from iacjit.parsers.terraform import ast
+from iacjit.parsers.terraform.functions import EvalError, call
+
+
+class Resolver(Protocol):
+    """What a scope needs from its module: the values behind top-level names."""
+
+    def resolve(self, name: str, scope: Scope) -> Any: ...
+
+    max_items: int
+    max_chars: int
+
+
+class Lazy:
+    """A namespace object (``var``, ``local``, a resource, a module) read one attribute at a time."""
+
+    def __init__(self, label: str, getter: Callable[[str], Any]):
+        self.label = label
+        self._getter = getter
+
+    def get(self, name: str) -> Any:
+        return self._getter(name)
+
+
+class Scope:
+    """Bindings (count, each, for-expression and dynamic iterators) over a module resolver."""
+
+    def __init__(self, resolver: Resolver, bindings: dict[str, Any] | None = None, depth: int = 0):
+        self.resolver = resolver
+        self.bindings = bindings or {}
+        self.depth = depth
+
+    def child(self, **bindings: Any) -> Scope:
+        return Scope(self.resolver, {**self.bindings, **bindings}, self.depth)
+
+
+_BINOPS: dict[str, Callable[[Any, Any], Any]] = {
+    "+": operator.add, "-": operator.sub, "*": operator.mul, "/": operator.truediv,
+    "%": operator.mod, "<": operator.lt, ">": operator.gt, "<=": operator.le, ">=": operator.ge,
+}
+
+MAX_DEPTH = 100
+
+
+def _first_unknown(*values: Any) -> Unknown | None:
+    for value in values:
+        if isinstance(value, Unknown):
+            return value
+        if isinstance(value, ResourceRef):
+            return Unknown(unknown_reason(value) or str(value))
+    return None
+
+
+def _number(value: Any) -> int | float:
+    if isinstance(value, bool):
+        raise EvalError("a bool is not a number")
+    if isinstance(value, int | float):
+        return value
+    try:
+        number = float(str(value))
+    except ValueError:
+        raise EvalError(f"not a number: {value!r}") from None
+    return int(number) if number.is_integer() else number
+
+
+def _stringify(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if value is None or isinstance(value, dict | list | Lazy):
+        raise EvalError("cannot interpolate this value into a string")
+    return str(value)
+
+
+def get_attr(target: Any, name: str) -> Any:
+    if isinstance(target, Lazy):
+        return target.get(name)
+    if isinstance(target, Unknown):
+        return target
+    if isinstance(target, ResourceRef):
+        return ResourceRef(target.address, f"{target.attribute}.{name}")
+    if isinstance(target, dict):
+        if name in target:
+            return target[name]
+        raise EvalError(f"no attribute {name!r}")
+    if isinstance(target, list):
+        raise EvalError(f"a list has no attribute {name!r} (missing index or [*]?)")
+    raise EvalError(f"cannot read attribute {name!r} of {type(target).__name__}")
+
+
+def get_index(target: Any, key: Any) -> Any:
+    if isinstance(target, Unknown):
+        return target
+    if isinstance(key, Unknown | ResourceRef):
+        return _first_unknown(key)
+    if isinstance(target, ResourceRef):
+        return ResourceRef(target.address, f"{target.attribute}[{key!r}]")
+    if isinstance(target, Lazy):
+        return target.get(str(key))
+    if isinstance(target, list):
+        index = int(_number(key))
+        if not 0 <= index < len(target):
+            raise EvalError(f"index {index} out of range")
+        return target[index]
+    if isinstance(target, dict):
+        if key in target:
+            return target[key]
+        if str(key) in target:
+            return target[str(key)]
+        raise EvalError(f"key {key!r} not found")
+    raise EvalError(f"cannot index {type(target).__name__}")
+
+
+def _iterate(collection: Any) -> list[tuple[Any, Any]]:
+    if isinstance(collection, dict):
+        return [(k, collection[k]) for k in sorted(collection)]
+    if isinstance(collection, list):
+        return list(enumerate(collection))
+    raise EvalError("a for expression needs a list, set or map")
+
+
+def _truth(value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    if value in ("true", "false"):
+        return value == "true"
+    raise EvalError(f"not a bool: {value!r}")
+
+
+def evaluate(node: Any, scope: Scope) -> Any:
+    """Evaluate *node*; raises EvalError for expressions Terraform would reject."""
+    if scope.depth > MAX_DEPTH:
+        return Unknown("expression nests or recurses too deeply")
+    scope = Scope(scope.resolver, scope.bindings, scope.depth + 1)
+    kind = type(node)
+    if kind is ast.Literal:
+        return node.value
+    if kind is ast.Name:
+        if node.name in scope.bindings:
+            return scope.bindings[node.name]
+        return scope.resolver.resolve(node.name, scope)
+    if kind is ast.GetAttr:
+        return get_attr(evaluate(node.target, scope), node.name)
+    if kind is ast.Index:
+        return get_index(evaluate(node.target, scope), evaluate(node.key, scope))
+    if kind is ast.Template:
+        return _template(node, scope)
+    if kind is ast.TupleExpr:
+        return [evaluate(item, scope) for item in node.items]
+    if kind is ast.ObjectExpr:
+        out: dict[Any, Any] = {}
+        for key_node, value_node in node.items:
+            key = evaluate(key_node, scope)
+            if not is_known(key):
+                return _first_unknown(key)
+            out[_stringify(key)] = evaluate(value_node, scope)
+        return out
+    if kind is ast.Call:
+        return _call(node, scope)
+    if kind is ast.Conditional:
+        condition = evaluate(node.condition, scope)
+        if not is_known(condition):
+            return _first_unknown(condition)
+        return evaluate(node.true if _truth(condition) else node.false, scope)
+    if kind is ast.BinOp:
+        return _binop(node, scope)
+    if kind is ast.Unary:
+        value = evaluate(node.operand, scope)
+        if not is_known(value):
+            return _first_unknown(value)
+        return (not _truth(value)) if node.op == "!" else -_number(value)
+    if kind is ast.Splat:
+        return _splat(node, scope)
+    if kind is ast.ForExpr:
+        return _for(node, scope)
+    if kind is ast.Unsupported:
+        return Unknown(f"{node.what} is not evaluated by iacjit")
+    raise EvalError(f"cannot evaluate {kind.__name__}")
+
+
+def _template(node: ast.Template, scope: Scope) -> Any:
+    pieces: list[str] = []
+    size = 0
+    for part in node.parts:
+        value = part if isinstance(part, str) else evaluate(part, scope)
+        if not is_known(value):
+            return _first_unknown(value) or Unknown("unknown value in a string")
+        text = _stringify(value)
+        size += len(text)
+        if size > scope.resolver.max_chars:
+            return Unknown("string exceeds the size limit")
+        pieces.append(text)
+    return "".join(pieces)
+
+
+def _call(node: ast.Call, scope: Scope) -> Any:
+    if node.name in {"try", "can"}:
+        for arg in node.args:
+            try:
+                value = evaluate(arg, scope)
+            except EvalError:
+                continue
+            return True if node.name == "can" else value
+        if node.name == "can":
+            return False
+        raise EvalError("try(): every argument failed")
+    args = [evaluate(a, scope) for a in node.args]
+    if node.expand_last and args:
+        last = args.pop()
+        if not is_known(last) and not isinstance(last, list):
+            return _first_unknown(last)
+        args.extend(last)
+    return call(node.name, tuple(args))
+
+
+def _binop(node: ast.BinOp, scope: Scope) -> Any:
+    left = evaluate(node.left, scope)
+    if node.op in {"&&", "||"} and is_known(left):
+        # Short-circuit on a known left side, as Terraform's result would not depend on the right.
+        if node.op == "&&" and not _truth(left):
+            return False
+        if node.op == "||" and _truth(left):
+            return True
+        right = evaluate(node.right, scope)
+        return _first_unknown(right) or _truth(right)
+    right = evaluate(node.right, scope)
+    missing = _first_unknown(left, right)
+    if node.op == "==":
+        return missing or left == right
+    if node.op == "!=":
+        return missing or left != right
+    if missing or not (is_known(left) and is_known(right)):
+        return missing or Unknown("unknown operand")
+    if node.op in {"&&", "||"}:
+        return _truth(left) and _truth(right) if node.op == "&&" else _truth(left) or _truth(right)
+    try:
+        result = _BINOPS[node.op](_number(left), _number(right))
+    except ZeroDivisionError:
+        raise EvalError("division by zero") from None
+    if isinstance(result, float) and result.is_integer() and node.op != "/":
+        return int(result)
+    return result
+
+
+def _splat(node: ast.Splat, scope: Scope) -> Any:
+    target = evaluate(node.target, scope)
+    if isinstance(target, Unknown):
+        return target
+    if target is None:
+        return []
+    items = target if isinstance(target, list) else [target]
+    out = []
+    for item in items:
+        for op, arg in node.ops:
+            item = get_attr(item, arg) if op == "attr" else get_index(item, evaluate(arg, scope))
+        out.append(item)
+    return out
+
+
+def _for(node: ast.ForExpr, scope: Scope) -> Any:
+    collection = evaluate(node.collection, scope)
+    if isinstance(collection, Unknown | ResourceRef):
+        return _first_unknown(collection)
+    pairs = _iterate(collection)
+    if len(pairs) > scope.resolver.max_items:
+        return Unknown(f"for expression over {len(pairs)} items exceeds the loop limit")
+    tuple_out: list[Any] = []
+    object_out: dict[str, Any] = {}
+    for key, value in pairs:
+        bindings = {node.value_var: value}
+        if node.key_var:
+            bindings[node.key_var] = key
+        inner = scope.child(**bindings)
+        if node.condition is not None:
+            keep = evaluate(node.condition, inner)
+            if not is_known(keep):
+                return _first_unknown(keep)
+            if not _truth(keep):
+                continue
+        if node.key is None:
+            tuple_out.append(evaluate(node.value, inner))
+            continue
+        out_key = evaluate(node.key, inner)
+        if not is_known(out_key):
+            return _first_unknown(out_key)
+        out_value = evaluate(node.value, inner)
+        if node.group:
+            object_out.setdefault(_stringify(out_key), []).append(out_value)
+        else:
+            object_out[_stringify(out_key)] = out_value
+    return tuple_out if node.key is None else object_out
+
+
+def evaluate_safely(node: Any, scope: Scope) -> Any:
+    """Evaluate, turning an invalid expression into Unknown with its reason."""
+    try:
+        return evaluate(node, scope)
+    except EvalError as exc:
+        return Unknown(f"invalid expression: {exc}")
+    except RecursionError:
+        return Unknown("expression nests or recurses too deeply")

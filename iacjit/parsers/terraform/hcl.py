@@ -1,0 +1,101 @@
+"""Reading HCL text into our AST, with errors a person can act on."""
+
+from __future__ import annotations
+
+import gc
+from contextlib import contextmanager
+from typing import Any
+
+from iacjit.parsers.terraform import ast
+
+
+class HclError(Exception):
+    """HCL that cannot be parsed: message plus 1-based line/column when known."""
+
+    def __init__(self, message: str, line: int | None = None, column: int | None = None):
+        super().__init__(message)
+        self.message = message
+        self.line = line
+        self.column = column
+
+
+def _load_hcl2():
+    """Import python-hcl2 8.x, or explain why the module found is the wrong one."""
+    try:
+        import hcl2
+        from hcl2 import parses_to_tree
+    except ImportError as exc:
+        raise HclError(
+            "the 'hcl2' module found is not python-hcl2 8.x (checkov's bc-python-hcl2 "
+            "installs a module of the same name); run iacjit from its own environment, "
+            "e.g. 'pipx install iacjit' or a dedicated virtualenv"
+        ) from exc
+    version = getattr(getattr(hcl2, "version", None), "version", None) or getattr(
+        hcl2, "__version__", ""
+    )
+    if version and not str(version).startswith("8."):
+        raise HclError(
+            f"the 'hcl2' module found is version {version}, not python-hcl2 8.x "
+            "(checkov's bc-python-hcl2 installs a module of the same name); run iacjit "
+            "from its own environment, e.g. 'pipx install iacjit' or a dedicated virtualenv"
+        )
+    return parses_to_tree
+
+
+@contextmanager
+def _gc_paused():
+    """python-hcl2 allocates many small objects; pausing the collector nearly doubles speed."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _describe(exc: Exception) -> str:
+    from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedToken
+
+    if isinstance(exc, UnexpectedEOF):
+        return "unexpected end of file (an unclosed block, string or bracket?)"
+    if isinstance(exc, UnexpectedCharacters):
+        return f"unexpected character {exc.char!r}"
+    if isinstance(exc, UnexpectedToken):
+        token = exc.token
+        if getattr(token, "type", "") == "$END":
+            return "unexpected end of file (an unclosed block, string or bracket?)"
+        expected = sorted(exc.expected)[:6] if exc.expected else []
+        hint = f"; expected one of {', '.join(expected)}" if expected else ""
+        return f"unexpected {str(token)!r}{hint}"
+    return str(exc).splitlines()[0] if str(exc) else exc.__class__.__name__
+
+
+def parse_body(text: str) -> ast.Body:
+    """Parse a whole file (or tfvars) into a Body; raises HclError."""
+    parses_to_tree = _load_hcl2()
+    if not text.endswith("\n"):
+        text += "\n"
+    try:
+        with _gc_paused():
+            tree = parses_to_tree(text)
+        return ast.body(tree.children[0])
+    except RecursionError:
+        raise HclError("nesting too deep to parse") from None
+    except HclError:
+        raise
+    except Exception as exc:  # lark raises many types; all mean "not valid HCL"
+        line = getattr(exc, "line", None)
+        column = getattr(exc, "column", None)
+        raise HclError(_describe(exc), line if isinstance(line, int) and line > 0 else None,
+                       column if isinstance(column, int) and column > 0 else None) from None
+
+
+def parse_expression(text: str) -> Any:
+    """Parse one expression (heredoc interpolations, ``--var`` values)."""
+    try:
+        body = parse_body(f"__expr__ = {text.strip()}\n")
+    except HclError as exc:
+        return ast.Unsupported(f"unparsable expression ({exc.message})")
+    attribute = body.attributes.get("__expr__")
+    return attribute.expr if attribute else ast.Unsupported("empty expression")

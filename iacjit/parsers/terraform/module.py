@@ -1,0 +1,354 @@
+"""One instance of a Terraform module: its declarations, inputs and resources.
+
+Names resolve lazily (a local is evaluated the first time something reads it), so only what a
+resource actually uses is computed, and reference cycles are caught instead of recursing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from iacjit.model.raw import InputError, NotScanned, RawResource, Span
+from iacjit.model.values import (
+    DEPLOYMENT_SUBSCRIPTION,
+    ResourceRef,
+    Unknown,
+    is_known,
+    unknown_reason,
+)
+from iacjit.parsers.terraform import ast
+from iacjit.parsers.terraform.evaluator import Lazy, Scope, evaluate_safely
+
+if TYPE_CHECKING:
+    from iacjit.parsers.terraform.roots import Loader
+
+META_ATTRIBUTES = {"count", "for_each", "depends_on", "provider", "lifecycle"}
+META_BLOCKS = {"lifecycle", "provisioner", "connection", "dynamic", "timeouts"}
+
+# Data sources that stand for the deploying subscription: ids built from them still compare.
+_SUBSCRIPTION_DATA = {
+    ("azurerm_subscription", "id"): f"/subscriptions/{DEPLOYMENT_SUBSCRIPTION}",
+    ("azurerm_subscription", "subscription_id"): DEPLOYMENT_SUBSCRIPTION,
+    ("azurerm_client_config", "subscription_id"): DEPLOYMENT_SUBSCRIPTION,
+}
+
+
+@dataclass
+class Declarations:
+    """Everything declared across the files of one module directory."""
+
+    directory: Path
+    variables: dict[str, ast.Block] = field(default_factory=dict)
+    locals: dict[str, ast.Attribute] = field(default_factory=dict)
+    resources: dict[tuple[str, str], tuple[ast.Block, str]] = field(default_factory=dict)
+    data: set[tuple[str, str]] = field(default_factory=set)
+    modules: dict[str, tuple[ast.Block, str]] = field(default_factory=dict)
+    outputs: dict[str, ast.Block] = field(default_factory=dict)
+
+    def add(self, body: ast.Body, file: str) -> None:
+        for block in body.blocks:
+            labels = block.labels
+            if block.type == "variable" and labels:
+                self.variables[labels[0]] = block
+            elif block.type == "locals":
+                self.locals.update(block.body.attributes)
+            elif block.type == "resource" and len(labels) == 2:
+                self.resources[(labels[0], labels[1])] = (block, file)
+            elif block.type == "data" and len(labels) == 2:
+                self.data.add((labels[0], labels[1]))
+            elif block.type == "module" and labels:
+                self.modules[labels[0]] = (block, file)
+            elif block.type == "output" and labels:
+                self.outputs[labels[0]] = block
+
+
+def _index_suffix(key: Any) -> str:
+    return f"[{key}]" if isinstance(key, int) else f'["{key}"]'
+
+
+def expand(block: ast.Block, scope: Scope, limit: int) -> tuple[list[tuple[str, dict]], str | None]:
+    """Instances of a block with count/for_each: (address suffix, bindings), plus a problem."""
+    attrs = block.body.attributes
+    if "count" in attrs:
+        count = evaluate_safely(attrs["count"].expr, scope)
+        if not is_known(count):
+            reason = unknown_reason(count) or "count is unknown"
+            return [("", {"count": {"index": Unknown(reason)}})], None
+        try:
+            number = int(count)
+        except (TypeError, ValueError):
+            return [], f"count is not a number: {count!r}"
+        if number > limit:
+            return [("", {"count": {"index": Unknown("count exceeds the loop limit")}})], (
+                f"count {number} exceeds the limit of {limit} instances; evaluated as one "
+                "instance with an unknown index"
+            )
+        return [(_index_suffix(i), {"count": {"index": i}}) for i in range(max(number, 0))], None
+    if "for_each" in attrs:
+        each = evaluate_safely(attrs["for_each"].expr, scope)
+        if isinstance(each, list):
+            if not all(is_known(x) for x in each):
+                each = Unknown(unknown_reason(each) or "for_each is unknown")
+            else:
+                each = {str(x): x for x in each}
+        if not isinstance(each, dict):
+            reason = unknown_reason(each) or "for_each is not a map or set"
+            unknown = Unknown(reason)
+            return [("", {"each": {"key": unknown, "value": unknown}})], None
+        if len(each) > limit:
+            return [], f"for_each over {len(each)} items exceeds the limit of {limit} instances"
+        return [(_index_suffix(k), {"each": {"key": k, "value": each[k]}})
+                for k in sorted(each)], None
+    return [("", {})], None
+
+
+class ModuleInstance:
+    """Resolves names for one module call (or the root) and emits its resources."""
+
+    def __init__(self, loader: Loader, decls: Declarations, prefix: str,
+                 inputs: dict[str, Any], depth: int, caller: str | None):
+        self.loader = loader
+        self.decls = decls
+        self.prefix = prefix
+        self.inputs = inputs
+        self.depth = depth
+        self.caller = caller  # display path of the calling module block, for messages
+        self.max_items = loader.options.limits.max_loop_items
+        self.max_chars = loader.options.limits.max_string_chars
+        self._cache: dict[tuple[str, str], Any] = {}
+        self._busy: set[tuple[str, str]] = set()
+        self._resource_objects: dict[tuple[str, str], Any] = {}
+        self._sink: tuple[list[RawResource], list[InputError], list[NotScanned], str] | None = None
+        self.scope = Scope(self)
+
+    # ----- name resolution -------------------------------------------------------------
+    def _memo(self, kind: str, name: str, compute) -> Any:
+        key = (kind, name)
+        if key in self._cache:
+            return self._cache[key]
+        if key in self._busy:
+            return Unknown(f"{kind}.{name} refers to itself (a reference cycle)")
+        self._busy.add(key)
+        try:
+            value = compute()
+        finally:
+            self._busy.discard(key)
+        self._cache[key] = value
+        return value
+
+    def variable(self, name: str) -> Any:
+        if name in self.inputs:
+            return self.inputs[name]
+        block = self.decls.variables.get(name)
+        if block is None:
+            return Unknown(f"variable {name!r} is not declared")
+        default = block.body.attributes.get("default")
+        if default is None:
+            return Unknown(f"variable {name!r} has no default and no value was supplied")
+        return self._memo("var", name, lambda: evaluate_safely(default.expr, Scope(self)))
+
+    def local(self, name: str) -> Any:
+        attribute = self.decls.locals.get(name)
+        if attribute is None:
+            return Unknown(f"local {name!r} is not declared")
+        return self._memo("local", name, lambda: evaluate_safely(attribute.expr, Scope(self)))
+
+    def resolve(self, name: str, scope: Scope) -> Any:
+        if name == "var":
+            return Lazy("var", self.variable)
+        if name == "local":
+            return Lazy("local", self.local)
+        if name == "data":
+            return Lazy("data", lambda t: Lazy(f"data.{t}", lambda n: _data_source(t, n)))
+        if name == "module":
+            return Lazy("module", self.module_outputs)
+        if name == "path":
+            return {"module": self.decls.directory.as_posix(), "root": ".", "cwd": "."}
+        if name in {"count", "each", "self", "terraform"}:
+            return Unknown(f"{name} is not available here")
+        return Lazy(name, lambda res_name: self.resource_object(name, res_name))
+
+    def resource_object(self, rtype: str, name: str) -> Any:
+        key = (rtype, name)
+        if key in self._resource_objects:
+            return self._resource_objects[key]
+        found = self.decls.resources.get(key)
+        if found is None:
+            value: Any = Unknown(f"{rtype}.{name} is not declared in this module")
+        else:
+            block, _ = found
+            instances, _problem = expand(block, self.scope, self.max_items)
+            address = f"{self.prefix}{rtype}.{name}"
+            objects = {suffix: self._instance_object(block, address + suffix, bindings)
+                       for suffix, bindings in instances}
+            if "count" in block.body.attributes and "" not in objects:
+                value = list(objects.values())
+            elif "for_each" in block.body.attributes and "" not in objects:
+                value = {self._key(s): o for s, o in objects.items()}
+            else:
+                value = objects.get("") or Unknown(f"{address} has no instances")
+        self._resource_objects[key] = value
+        return value
+
+    @staticmethod
+    def _key(suffix: str) -> str:
+        return suffix[2:-2]
+
+    def _instance_object(self, block: ast.Block, address: str, bindings: dict) -> Lazy:
+        scope = self.scope.child(**bindings)
+        cache: dict[str, Any] = {}
+
+        def read(attr: str) -> Any:
+            if attr in cache:
+                return cache[attr]
+            if attr in block.body.attributes and attr not in META_ATTRIBUTES:
+                cache[attr] = Unknown(f"{address}.{attr} refers to itself")
+                cache[attr] = evaluate_safely(block.body.attributes[attr].expr, scope)
+            elif block.body.blocks_of(attr):
+                cache[attr] = [self._block_values(b, scope, (), {})[0]
+                               for b in block.body.blocks_of(attr)]
+            else:
+                cache[attr] = ResourceRef(address, attr)
+            return cache[attr]
+
+        return Lazy(address, read)
+
+    def module_outputs(self, name: str) -> Any:
+        """Outputs of a module call, evaluating the call first if nothing has yet."""
+        if name not in self.decls.modules:
+            return Unknown(f"module {name!r} is not declared")
+        return self._memo("module", name, lambda: self._call_module(name))
+
+    # ----- resource emission -------------------------------------------------------------
+    def _block_values(self, block: ast.Block | None, scope: Scope, path: tuple,
+                      spans: dict, body: ast.Body | None = None) -> tuple[dict, Span]:
+        """Evaluate a block body: attributes, static nested blocks and expanded dynamics."""
+        body = body if body is not None else block.body
+        values: dict[str, Any] = {}
+        for attr_name, attribute in body.attributes.items():
+            if attr_name in META_ATTRIBUTES:
+                continue
+            values[attr_name] = evaluate_safely(attribute.expr, scope)
+        nested: list[tuple[str, ast.Body, Scope, int, int]] = []
+        for child in body.blocks:
+            if child.type == "dynamic" and child.labels:
+                nested.extend(self._dynamic(child, scope))
+            elif child.type not in META_BLOCKS:
+                nested.append((child.type, child.body, scope, child.line, child.end_line))
+        for block_type, child_body, child_scope, line, end_line in nested:
+            items = values.setdefault(block_type, [])
+            if not isinstance(items, list):
+                continue
+            child_path = (*path, block_type, len(items))
+            spans[child_path] = Span(line, end_line)
+            child_values, _ = self._block_values(None, child_scope, child_path, spans, child_body)
+            items.append(child_values)
+        span = Span(block.line, block.end_line) if block else Span(0, 0)
+        return values, span
+
+    def _dynamic(self, block: ast.Block, scope: Scope) -> list[tuple[str, ast.Body, Scope, int, int]]:
+        block_type = block.labels[0]
+        attrs = block.body.attributes
+        iterator = block_type
+        if "iterator" in attrs and isinstance(attrs["iterator"].expr, ast.Name):
+            iterator = attrs["iterator"].expr.name
+        content = next((b for b in block.body.blocks if b.type == "content"), None)
+        if content is None or "for_each" not in attrs:
+            return []
+        collection = evaluate_safely(attrs["for_each"].expr, scope)
+        if isinstance(collection, Unknown | ResourceRef):
+            unknown = Unknown(f"dynamic {block_type!r}: " + (unknown_reason(collection) or ""))
+            return [(block_type, content.body, scope.child(**{iterator: {
+                "key": unknown, "value": unknown}}), content.line, content.end_line)]
+        if isinstance(collection, dict):
+            pairs = [(k, collection[k]) for k in sorted(collection)]
+        elif isinstance(collection, list):
+            pairs = list(enumerate(collection))
+        else:
+            return []
+        pairs = pairs[: self.max_items]
+        return [(block_type, content.body, scope.child(**{iterator: {"key": k, "value": v}}),
+                 content.line, content.end_line) for k, v in pairs]
+
+    def emit(self, result_resources: list[RawResource], errors: list[InputError],
+             not_scanned: list[NotScanned], root: str) -> None:
+        """Evaluate every resource instance of this module (and its child modules)."""
+        self._sink = (result_resources, errors, not_scanned, root)
+        for name in self.decls.modules:
+            self.module_outputs(name)
+        for (rtype, name), (block, file) in self.decls.resources.items():
+            instances, problem = expand(block, self.scope, self.max_items)
+            if problem:
+                errors.append(InputError(file, f"{rtype}.{name}: {problem}", block.line))
+            for suffix, bindings in instances:
+                spans: dict = {}
+                scope = self.scope.child(**bindings)
+                values, span = self._block_values(block, scope, (), spans)
+                notes = []
+                if bindings and not is_known(list(bindings.values())):
+                    notes.append("instance key unknown: "
+                                 + (unknown_reason(list(bindings.values())) or ""))
+                result_resources.append(RawResource(
+                    type=rtype, address=f"{self.prefix}{rtype}.{name}{suffix}", file=file,
+                    span=span, attributes=values, source_format="terraform", root=root,
+                    spans=spans, notes=notes,
+                ))
+
+    def _call_module(self, name: str) -> Any:
+        """Evaluate one module call: emit its resources, return its outputs object."""
+        block, file = self.decls.modules[name]
+        if self._sink is None:
+            return Unknown(f"module {name!r} is not evaluated yet")
+        resources, errors, not_scanned, root = self._sink
+        source = evaluate_safely(block.body.attributes["source"].expr, self.scope) \
+            if "source" in block.body.attributes else None
+        if not isinstance(source, str):
+            errors.append(InputError(file, f"module {name!r}: source is missing or unknown",
+                                     block.line))
+            return Unknown(f"module {name!r} has no usable source")
+        if not source.startswith(("./", "../")):
+            not_scanned.append(NotScanned(file, block.line, f"module.{name} ({source})",
+                                          "remote module sources are not fetched"))
+            return Unknown(f"module {name!r} comes from {source}, which is not fetched")
+        decls = self.loader.declarations(self.decls.directory / source, file, block.line,
+                                         self.depth + 1)
+        if decls is None:
+            return Unknown(f"module {name!r} could not be read")
+        instances, problem = expand(block, self.scope, self.max_items)
+        if problem:
+            errors.append(InputError(file, f"module.{name}: {problem}", block.line))
+        outputs: dict[str, Any] = {}
+        for suffix, bindings in instances:
+            scope = self.scope.child(**bindings)
+            inputs = {arg: evaluate_safely(a.expr, scope)
+                      for arg, a in block.body.attributes.items()
+                      if arg not in META_ATTRIBUTES and arg not in {"source", "version",
+                                                                    "providers"}}
+            child = ModuleInstance(self.loader, decls, f"{self.prefix}module.{name}{suffix}.",
+                                   inputs, self.depth + 1, file)
+            child.emit(resources, errors, not_scanned, root)
+            outputs[suffix] = Lazy(f"module.{name}{suffix}", child.output)
+        if "count" in block.body.attributes and "" not in outputs:
+            return list(outputs.values())
+        if "for_each" in block.body.attributes and "" not in outputs:
+            return {self._key(s): o for s, o in outputs.items()}
+        return outputs.get("") or Unknown(f"module {name!r} has no instances")
+
+    def output(self, name: str) -> Any:
+        block = self.decls.outputs.get(name)
+        if block is None or "value" not in block.body.attributes:
+            return Unknown(f"output {name!r} is not declared")
+        return self._memo("output", name,
+                          lambda: evaluate_safely(block.body.attributes["value"].expr, self.scope))
+
+
+def _data_source(rtype: str, name: str) -> Lazy:
+    def read(attr: str) -> Any:
+        known = _SUBSCRIPTION_DATA.get((rtype, attr))
+        if known is not None:
+            return known
+        return Unknown(f"data.{rtype}.{name}.{attr} is read from the cloud at plan time")
+
+    return Lazy(f"data.{rtype}.{name}", read)

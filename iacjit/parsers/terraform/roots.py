@@ -1,0 +1,168 @@
+"""Read Terraform roots: files, variable values, local modules, and the roots to evaluate.
+
+A directory that another scanned root calls as a module is evaluated only through that call,
+with the caller's inputs: scanning it again as a root with default inputs is a known source of
+false positives.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from iacjit.model.raw import InputError, ParseResult
+from iacjit.model.values import Unknown
+from iacjit.parsers.options import ParseOptions
+from iacjit.parsers.terraform import ast
+from iacjit.parsers.terraform.evaluator import Scope, evaluate_safely
+from iacjit.parsers.terraform.hcl import HclError, parse_body, parse_expression
+from iacjit.parsers.terraform.module import Declarations, ModuleInstance
+from iacjit.parsers.text import TextError, read_text
+
+
+class _NoNames:
+    """Resolver for tfvars files, where only literal values are allowed."""
+
+    max_items = 10_000
+    max_chars = 1_000_000
+
+    def resolve(self, name: str, scope: Scope) -> Any:
+        return Unknown(f"{name} cannot be referenced in a variable file")
+
+
+class Loader:
+    """Parses each file once and each module directory once per scan."""
+
+    def __init__(self, options: ParseOptions, display: Callable[[Path], str]):
+        self.options = options
+        self.display = display
+        self.errors: list[InputError] = []
+        self._bodies: dict[Path, ast.Body | None] = {}
+        self._decls: dict[Path, Declarations | None] = {}
+
+    def body(self, path: Path) -> ast.Body | None:
+        key = path.resolve()
+        if key not in self._bodies:
+            self._bodies[key] = self._parse(path)
+        return self._bodies[key]
+
+    def _parse(self, path: Path) -> ast.Body | None:
+        shown = self.display(path)
+        try:
+            text, warning = read_text(path, self.options.limits.max_file_bytes)
+        except TextError as exc:
+            self.errors.append(InputError(shown, exc.message, exc.line, exc.column))
+            return None
+        if warning:
+            self.errors.append(InputError(shown, warning, 1, 1))
+        if not text.strip():
+            self.errors.append(InputError(shown, "file is empty: nothing to scan", 1, 1))
+            return None
+        try:
+            return parse_body(text)
+        except HclError as exc:
+            self.errors.append(InputError(shown, f"invalid HCL: {exc.message}", exc.line,
+                                          exc.column))
+            return None
+
+    def declarations(self, directory: Path, caller: str | None = None,
+                     caller_line: int | None = None, depth: int = 0,
+                     files: list[Path] | None = None) -> Declarations | None:
+        key = directory.resolve()
+        if depth > self.options.limits.max_module_depth:
+            self.errors.append(InputError(
+                caller or self.display(directory),
+                f"module nesting deeper than {self.options.limits.max_module_depth} levels "
+                f"at {self.display(directory)} (does a module call itself?)", caller_line))
+            return None
+        if key in self._decls:
+            return self._decls[key]
+        if files is None:
+            files = sorted(directory.glob("*.tf")) if directory.is_dir() else []
+            if not files:
+                self.errors.append(InputError(
+                    caller or self.display(directory),
+                    f"module source {self.display(directory)} has no .tf files", caller_line))
+                self._decls[key] = None
+                return None
+        decls = Declarations(directory=directory)
+        for path in sorted(files):
+            body = self.body(path)
+            if body is not None:
+                decls.add(body, self.display(path))
+        self._decls[key] = decls
+        return decls
+
+    # ----- variable values -----------------------------------------------------------
+    def _var_file(self, path: Path) -> dict[str, Any]:
+        shown = self.display(path)
+        if path.name.endswith(".json"):
+            try:
+                data = json.loads(path.read_text(encoding="utf-8-sig"))
+            except (OSError, ValueError) as exc:
+                self.errors.append(InputError(shown, f"invalid variable file: {exc}"))
+                return {}
+            return data if isinstance(data, dict) else {}
+        body = self.body(path)
+        if body is None:
+            return {}
+        scope = Scope(_NoNames())
+        return {name: evaluate_safely(a.expr, scope) for name, a in body.attributes.items()}
+
+    def root_inputs(self, directory: Path) -> dict[str, Any]:
+        """Variable values for a root, in Terraform's precedence order (later wins)."""
+        values: dict[str, Any] = {}
+        auto = [directory / "terraform.tfvars", directory / "terraform.tfvars.json"]
+        auto += sorted(directory.glob("*.auto.tfvars")) + sorted(
+            directory.glob("*.auto.tfvars.json"))
+        for path in [p for p in auto if p.is_file()] + list(self.options.var_files):
+            values.update(self._var_file(path))
+        for name, raw in self.options.variables.items():
+            text = str(raw).strip()
+            if text[:1] in "[{":
+                values[name] = evaluate_safely(parse_expression(text), Scope(_NoNames()))
+            else:
+                values[name] = raw
+        return values
+
+
+def _called_roots(loader: Loader, roots: dict[Path, list[Path]]) -> set[Path]:
+    """Roots that another scanned root calls as a local module."""
+    resolved = {root.resolve(): root for root in roots}
+    called: set[Path] = set()
+    for root, files in roots.items():
+        decls = loader.declarations(root, files=files)
+        if decls is None:
+            continue
+        for block, _ in decls.modules.values():
+            source = block.body.attributes.get("source")
+            if source is None or not isinstance(source.expr, ast.Literal):
+                continue
+            text = str(source.expr.value)
+            if text.startswith(("./", "../")):
+                target = (root / text).resolve()
+                if target in resolved and target != root.resolve():
+                    called.add(resolved[target])
+    return called
+
+
+def parse_roots(roots: dict[Path, list[Path]], options: ParseOptions,
+                display: Callable[[Path], str],
+                progress: Callable[[Path], None] | None = None) -> ParseResult:
+    """Evaluate every Terraform root of the scan into raw resources."""
+    loader = Loader(options, display)
+    result = ParseResult()
+    called = _called_roots(loader, roots)
+    for root, files in roots.items():
+        if root not in called:
+            decls = loader.declarations(root, files=files)
+            if decls is not None:
+                instance = ModuleInstance(loader, decls, "", loader.root_inputs(root), 0, None)
+                instance.emit(result.resources, result.errors, result.not_scanned,
+                              display(root) or ".")
+        if progress:
+            progress(root)
+    result.errors.extend(loader.errors)
+    return result

@@ -1,0 +1,44 @@
+"""Reading input files as text, with the precise complaint when they are not text."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+BOM = b"\xef\xbb\xbf"
+
+
+class TextError(Exception):
+    def __init__(self, message: str, line: int | None = None, column: int | None = None):
+        super().__init__(message)
+        self.message = message
+        self.line = line
+        self.column = column
+
+
+def read_text(path: Path, max_bytes: int) -> tuple[str, str | None]:
+    """The file's text and an optional warning; raises TextError for what is not text.
+
+    A UTF-8 byte-order mark is reported and removed so the file is still scanned.
+    """
+    try:
+        size = path.stat().st_size
+        if size > max_bytes:
+            raise TextError(f"file is {size} bytes, over the {max_bytes}-byte limit "
+                            "(raise it with --max-file-bytes)")
+        data = path.read_bytes()
+    except OSError as exc:
+        raise TextError(f"cannot read: {exc.strerror or exc}") from None
+    warning = None
+    if data.startswith(BOM):
+        data = data[len(BOM):]
+        warning = "file starts with a UTF-8 byte-order mark; it was ignored and the file scanned"
+    if b"\x00" in data:
+        offset = data.index(b"\x00")
+        line = data.count(b"\n", 0, offset) + 1
+        raise TextError("binary file (contains NUL bytes), not text", line)
+    try:
+        return data.decode("utf-8"), warning
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        column = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
+        raise TextError(f"not valid UTF-8 (byte 0x{data[exc.start]:02x})", line, column) from None

@@ -1,0 +1,1 @@
+"""Reports render one ScanResult; they never decide anything about it."""

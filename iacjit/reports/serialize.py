@@ -1,0 +1,85 @@
+"""The versioned JSON contract (docs/json-format.md); text and other formats derive from it.
+
+Bump ``SCHEMA_VERSION`` only for incompatible changes; adding fields is compatible.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from iacjit import __version__
+from iacjit.model.values import ResourceRef, Unknown
+from iacjit.rules.base import SEVERITIES, Finding, Unresolved
+from iacjit.scan import ScanResult
+
+SCHEMA_VERSION = 1
+
+
+def plain(value: Any) -> Any:
+    """Evidence values as JSON data: Unknowns become their description."""
+    if isinstance(value, Unknown | ResourceRef):
+        return str(value)
+    if isinstance(value, dict):
+        return {str(k): plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple | set | frozenset):
+        items = [plain(v) for v in value]
+        return sorted(items, key=str) if isinstance(value, set | frozenset) else items
+    return value
+
+
+def finding(item: Finding) -> dict[str, Any]:
+    return {
+        "rule_id": item.rule_id,
+        "severity": item.severity,
+        "title": item.title,
+        "message": item.message,
+        "resource": item.resource.address,
+        "resource_type": item.resource.type,
+        "file": item.resource.file,
+        "line": item.span.line,
+        "end_line": item.span.end_line,
+        "evidence": plain(item.evidence),
+        "suppressed": item.suppressed,
+    }
+
+
+def unresolved(item: Unresolved) -> dict[str, Any]:
+    return {
+        "rule_id": item.rule_id,
+        "resource": item.resource.address,
+        "resource_type": item.resource.type,
+        "file": item.resource.file,
+        "line": item.span.line,
+        "end_line": item.span.end_line,
+        "reason": item.reason,
+    }
+
+
+def to_document(result: ScanResult, exit_code: int) -> dict[str, Any]:
+    active = [f for f in result.findings if not f.suppressed]
+    return {
+        "version": SCHEMA_VERSION,
+        "tool": {"name": "iacjit", "version": __version__},
+        "findings": [finding(f) for f in result.findings],
+        "chains": [],
+        "unresolved": [unresolved(u) for u in result.unresolved],
+        "errors": [
+            {"file": e.file, "line": e.line, "column": e.column, "message": e.message}
+            for e in result.errors
+        ],
+        "not_scanned": [
+            {"file": n.file, "line": n.line, "what": n.what, "reason": n.reason}
+            for n in result.not_scanned
+        ],
+        "summary": {
+            "files_scanned": result.files_scanned,
+            "resources": len(result.resources),
+            "findings": len(active),
+            "by_severity": {s: sum(f.severity == s for f in active) for s in SEVERITIES},
+            "suppressed": len(result.findings) - len(active),
+            "unresolved": len(result.unresolved),
+            "errors": len(result.errors),
+            "not_scanned": len(result.not_scanned),
+            "exit_code": exit_code,
+        },
+    }

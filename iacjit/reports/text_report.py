@@ -1,0 +1,61 @@
+"""``--format text``: grouped by file, ``file:line`` first, colour only on a terminal."""
+
+from __future__ import annotations
+
+import re
+from itertools import groupby
+from typing import Any
+
+_COLORS = {"critical": "1;35", "high": "1;31", "medium": "33", "low": "36", "dim": "2",
+           "ok": "32", "bold": "1"}
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+
+
+def clean(text: Any) -> str:
+    """Scanned strings may hold terminal escapes; never let them reach the terminal."""
+    return _CONTROL.sub("?", str(text))
+
+
+def render(document: dict[str, Any], color: bool = False) -> str:
+    def paint(text: str, style: str) -> str:
+        return f"\x1b[{_COLORS[style]}m{text}\x1b[0m" if color else text
+
+    lines: list[str] = []
+    findings = document["findings"]
+    for file, items in groupby(findings, key=lambda f: f["file"]):
+        lines.append(paint(clean(file), "bold"))
+        for f in items:
+            label = f["severity"].upper() + (" (suppressed)" if f["suppressed"] else "")
+            lines.append(f"  {clean(file)}:{f['line']}  {paint(label, f['severity'])}  "
+                         f"{f['rule_id']}  {clean(f['resource'])}")
+            lines.append(f"      {clean(f['message'])}")
+        lines.append("")
+    if document["unresolved"]:
+        lines.append(paint("Unresolved (a deciding value is unknown before deployment):", "bold"))
+        for u in document["unresolved"]:
+            lines.append(f"  {clean(u['file'])}:{u['line']}  {u['rule_id']}  "
+                         f"{clean(u['resource'])}")
+            lines.append(f"      {clean(u['reason'])}")
+        lines.append("")
+    if document["not_scanned"]:
+        lines.append(paint("Not scanned:", "bold"))
+        for n in document["not_scanned"]:
+            lines.append(f"  {clean(n['file'])}:{n['line'] or 1}  {clean(n['what'])}: "
+                         f"{clean(n['reason'])}")
+        lines.append("")
+    if document["errors"]:
+        lines.append(paint("Errors:", "bold"))
+        for e in document["errors"]:
+            where = ":".join(str(x) for x in (e["line"], e["column"]) if x)
+            lines.append(f"  {clean(e['file'])}{':' + where if where else ''}  "
+                         f"{clean(e['message'])}")
+        lines.append("")
+    s = document["summary"]
+    counts = ", ".join(f"{n} {sev}" for sev, n in s["by_severity"].items() if n)
+    verdict = (paint(f"{s['findings']} finding(s) ({counts})", "high") if s["findings"]
+               else paint("no findings", "ok"))
+    lines.append(
+        f"iacjit: {verdict} in {s['files_scanned']} file(s), {s['resources']} resource(s); "
+        f"{s['unresolved']} unresolved, {s['suppressed']} suppressed, {s['errors']} error(s)"
+    )
+    return "\n".join(lines) + "\n"

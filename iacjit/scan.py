@@ -1,0 +1,116 @@
+"""One scan: discover the inputs, parse them, build the model, run the rules.
+
+Everything given in one invocation is one plan, so cross-file rules see all of it.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from iacjit import discovery
+from iacjit.model.raw import InputError, NotScanned, ParseResult, RawResource
+from iacjit.parsers.options import ParseOptions
+from iacjit.providers import build_model
+from iacjit.rules import ALL_RULES
+from iacjit.rules.base import Finding, Rule, Settings, Unresolved
+
+# Parser modules are imported only when a file of their format is found: start-up stays light.
+_FILE_PARSERS = {
+    discovery.ARM: "iacjit.parsers.arm",
+    discovery.BICEP: "iacjit.parsers.bicep",
+    discovery.CLOUDFORMATION: "iacjit.parsers.cloudformation",
+    discovery.TERRAFORM_PLAN: "iacjit.parsers.terraform_plan",
+}
+
+Progress = Callable[[int, int, str], None]
+
+
+@dataclass
+class ScanResult:
+    findings: list[Finding] = field(default_factory=list)
+    unresolved: list[Unresolved] = field(default_factory=list)
+    errors: list[InputError] = field(default_factory=list)
+    not_scanned: list[NotScanned] = field(default_factory=list)
+    resources: list[RawResource] = field(default_factory=list)
+    files_scanned: int = 0
+
+
+def display_path(path: Path) -> str:
+    """Paths are shown relative to the current directory when they are below it."""
+    try:
+        return path.resolve().relative_to(Path.cwd().resolve()).as_posix()
+    except ValueError:
+        return path.as_posix()
+
+
+def _parse_file(kind: str, path: Path, options: ParseOptions) -> ParseResult:
+    display = display_path(path)
+    try:
+        module = importlib.import_module(_FILE_PARSERS[kind])
+    except ImportError:
+        return ParseResult(errors=[InputError(display, f"{kind} input is not supported yet")])
+    return module.parse_file(path, display, options)
+
+
+def parse_inputs(
+    paths: Iterable[Path], options: ParseOptions, excluded: Iterable[str] = (),
+    progress: Progress | None = None,
+) -> tuple[ParseResult, int]:
+    """Parse every input below *paths*; returns the merged result and the number of files."""
+    inputs = discovery.discover(paths, excluded)
+    merged = ParseResult()
+    for path, reason in inputs.unreadable:
+        merged.errors.append(InputError(display_path(path), f"cannot read: {reason}"))
+    total = sum(len(f) for f in inputs.terraform_roots.values()) + len(inputs.files)
+    done = 0
+
+    def advance(path: Path, files: int) -> None:
+        nonlocal done
+        done += files
+        if progress:
+            progress(done, total, display_path(path))
+
+    if inputs.terraform_roots:
+        from iacjit.parsers.terraform import parse_roots
+
+        merged.extend(parse_roots(
+            inputs.terraform_roots, options, display_path,
+            lambda root: advance(root, len(inputs.terraform_roots[root])),
+        ))
+    for kind, path in inputs.files:
+        merged.extend(_parse_file(kind, path, options))
+        advance(path, 1)
+    return merged, total
+
+
+def run_scan(
+    paths: Iterable[Path],
+    options: ParseOptions | None = None,
+    settings: Settings | None = None,
+    rules: Iterable[Rule] = ALL_RULES,
+    excluded: Iterable[str] = (),
+    progress: Progress | None = None,
+) -> ScanResult:
+    options = options or ParseOptions()
+    settings = settings or Settings()
+    parsed, count = parse_inputs(paths, options, excluded, progress)
+    model = build_model(parsed.resources)
+    result = ScanResult(
+        errors=parsed.errors,
+        not_scanned=parsed.not_scanned,
+        resources=parsed.resources,
+        files_scanned=count,
+    )
+    for rule in rules:
+        for output in rule.check(model, settings):
+            if isinstance(output, Finding):
+                result.findings.append(output)
+            else:
+                result.unresolved.append(output)
+    result.findings.sort(key=lambda f: (f.resource.file, f.span.line, f.rule_id))
+    result.unresolved.sort(key=lambda u: (u.resource.file, u.span.line, u.rule_id))
+    result.errors.sort(key=lambda e: (e.file, e.line or 0))
+    return result
