@@ -99,11 +99,13 @@ def add_groups(model: Model, resources: list[RawResource]) -> None:
         attrs = resource.attributes
         if resource.type == TF_SG:
             entries, path_root, build = attrs.get("ingress") or [], ("ingress",), _tf_inline
+            label = "ingress"
             name = attrs.get("name") or resource.address
         elif resource.type == CFN_SG:
             props = attrs.get("Properties") or {}
             entries = props.get("SecurityGroupIngress") or [] if isinstance(props, dict) else []
             path_root, build = ("Properties", "SecurityGroupIngress"), _cfn_entry
+            label = "SecurityGroupIngress"
             name = props.get("GroupName") or resource.address
         else:
             continue
@@ -116,8 +118,7 @@ def add_groups(model: Model, resources: list[RawResource]) -> None:
                     group.rules.append(
                         build(
                             entry,
-                            name=str(entry.get("description") or entry.get("Description")
-                                     or f"{'ingress' if build is _tf_inline else 'SecurityGroupIngress'}[{index}]"),
+                            name=f"{label}[{index}]",
                             group=key,
                             resource=resource,
                             path=(*path_root, index),

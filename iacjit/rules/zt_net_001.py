@@ -166,11 +166,17 @@ RULE = Rule(
         "known administrative range."
     ),
     example=(
-        'security_rule {\n  name                       = "ssh"\n  priority                   = 100\n'
-        '  direction                  = "Inbound"\n  access                     = "Allow"\n'
-        '  protocol                   = "Tcp"\n  source_port_range          = "*"\n'
-        '  destination_port_range     = "22"\n  source_address_prefix      = "0.0.0.0/0"\n'
-        '  destination_address_prefix = "*"\n}'
+        "security_rule {\n"
+        '  name                       = "ssh"\n'
+        "  priority                   = 100\n"
+        '  direction                  = "Inbound"\n'
+        '  access                     = "Allow"\n'
+        '  protocol                   = "Tcp"\n'
+        '  source_port_range          = "*"\n'
+        '  destination_port_range     = "22"\n'
+        '  source_address_prefix      = "0.0.0.0/0"\n'
+        '  destination_address_prefix = "*"\n'
+        "}"
     ),
     references=(
         "https://learn.microsoft.com/azure/virtual-network/network-security-groups-overview",

@@ -25,7 +25,7 @@ class Resolver(Protocol):
 
 
 class Lazy:
-    """A namespace object (``var``, ``local``, a resource, a module) read one attribute at a time."""
+    """A namespace (``var``, ``local``, a resource, a module) read one attribute at a time."""
 
     def __init__(self, label: str, getter: Callable[[str], Any]):
         self.label = label

@@ -64,6 +64,10 @@ class Declarations:
                 self.outputs[labels[0]] = block
 
 
+# A nested block to evaluate: (type, body, scope, line, end_line).
+_Nested = tuple[str, ast.Body, Scope, int, int]
+
+
 def _index_suffix(key: Any) -> str:
     return f"[{key}]" if isinstance(key, int) else f'["{key}"]'
 
@@ -231,7 +235,7 @@ class ModuleInstance:
             if attr_name in META_ATTRIBUTES:
                 continue
             values[attr_name] = evaluate_safely(attribute.expr, scope)
-        nested: list[tuple[str, ast.Body, Scope, int, int]] = []
+        nested: list[_Nested] = []
         for child in body.blocks:
             if child.type == "dynamic" and child.labels:
                 nested.extend(self._dynamic(child, scope))
@@ -248,7 +252,7 @@ class ModuleInstance:
         span = Span(block.line, block.end_line) if block else Span(0, 0)
         return values, span
 
-    def _dynamic(self, block: ast.Block, scope: Scope) -> list[tuple[str, ast.Body, Scope, int, int]]:
+    def _dynamic(self, block: ast.Block, scope: Scope) -> list[_Nested]:
         block_type = block.labels[0]
         attrs = block.body.attributes
         iterator = block_type

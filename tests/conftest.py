@@ -1,0 +1,47 @@
+"""Shared helpers: write a small tree of input files and scan it the way the CLI does."""
+
+from __future__ import annotations
+
+import os
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from iacjit.parsers.options import ParseOptions
+from iacjit.scan import ScanResult, run_scan
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def write_tree(root: Path, files: dict[str, str | bytes]) -> None:
+    for name, content in files.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(content, bytes):
+            path.write_bytes(content)
+        else:
+            path.write_text(textwrap.dedent(content), encoding="utf-8")
+
+
+@pytest.fixture
+def scan_files(tmp_path, monkeypatch):
+    """scan_files({"main.tf": "..."}, options) -> ScanResult, run from inside tmp_path."""
+    monkeypatch.chdir(tmp_path)
+
+    def run(files: dict[str, str | bytes], options: ParseOptions | None = None,
+            paths: list[str] | None = None) -> ScanResult:
+        write_tree(tmp_path, files)
+        return run_scan([Path(p) for p in (paths or ["."])], options)
+
+    return run
+
+
+@pytest.fixture
+def iacjit_bin() -> str:
+    """The installed console script next to the interpreter running the tests."""
+    import sys
+
+    candidate = Path(sys.executable).parent / "iacjit"
+    assert candidate.exists(), "install the package first (make test does)"
+    return os.fspath(candidate)
