@@ -325,12 +325,11 @@ class _Builder:
             if kind in ("MappingEndEvent", "SequenceEndEvent"):
                 frame = stack.pop()
                 end = frame.end
-                if getattr(event, "end_mark", None) is not None and frame.start is not None:
-                    # Flow collections end at their closing bracket; block ones at their
-                    # last child, which frame.end already holds.
-                    if event.start_mark.line != event.end_mark.line or \
-                            event.start_mark.column != event.end_mark.column:
-                        end = max(end, event.end_mark.line + 1)
+                # Flow collections end at their closing bracket (an end event with a width);
+                # block ones at their last child, which frame.end already holds.
+                if (event.start_mark.line, event.start_mark.column) != \
+                        (event.end_mark.line, event.end_mark.column):
+                    end = max(end, event.end_mark.line + 1)
                 value = self._finish(frame)
                 if frame.anchor:
                     self.anchors[frame.anchor] = (value, frame.nodes)
