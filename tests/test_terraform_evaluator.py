@@ -16,8 +16,8 @@ def attrs_of(result, address):
 
 
 def one_value(scan_files, expression: str, prelude: str = "", **kwargs):
-    result = scan_files({"main.tf": f'{prelude}\nresource "x_thing" "t" {{\n  v = {expression}\n}}\n'},
-                        **kwargs)
+    source = f'{prelude}\nresource "x_thing" "t" {{\n  v = {expression}\n}}\n'
+    result = scan_files({"main.tf": source}, **kwargs)
     assert not result.errors, result.errors
     return attrs_of(result, "x_thing.t")["v"]
 

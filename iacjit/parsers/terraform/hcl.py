@@ -54,6 +54,23 @@ def _gc_paused():
             gc.enable()
 
 
+_TOKEN_WORDS = {
+    "DBLQUOTE": "a string", "INT_LITERAL": "a number", "FLOAT_LITERAL": "a number",
+    "NAME": "a name", "LBRACE": "'{'", "RBRACE": "'}'", "LSQB": "'['", "RSQB": "']'",
+    "LPAR": "'('", "RPAR": "')'", "EQ": "'='", "COLON": "':'", "COMMA": "','",
+    "NL_OR_COMMENT": "a line break", "HEREDOC_TEMPLATE": "a heredoc",
+    "HEREDOC_TEMPLATE_TRIM": "a heredoc", "TRUE": "true", "FALSE": "false", "NULL": "null",
+    "MINUS": "'-'", "NOT": "'!'", "QMARK": "'?'", "DOT": "'.'",
+}
+
+
+def _token_text(token: object) -> str:
+    text = str(token)
+    if text.strip() == "":
+        return "line break" if "\n" in text else "white space"
+    return repr(text[:40])
+
+
 def _describe(exc: Exception) -> str:
     from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedToken
 
@@ -65,9 +82,13 @@ def _describe(exc: Exception) -> str:
         token = exc.token
         if getattr(token, "type", "") == "$END":
             return "unexpected end of file (an unclosed block, string or bracket?)"
-        expected = sorted(exc.expected)[:6] if exc.expected else []
-        hint = f"; expected one of {', '.join(expected)}" if expected else ""
-        return f"unexpected {str(token)!r}{hint}"
+        expected = set(exc.expected or ())
+        if {"DBLQUOTE", "INT_LITERAL"} <= expected:
+            words = ["a value (string, number, list, object or expression)"]
+        else:
+            words = sorted({_TOKEN_WORDS[e] for e in expected if e in _TOKEN_WORDS})
+        hint = f"; expected {' or '.join(words[:6])}" if words else ""
+        return f"unexpected {_token_text(token)}{hint}"
     return str(exc).splitlines()[0] if str(exc) else exc.__class__.__name__
 
 

@@ -1,0 +1,41 @@
+"""Bad Terraform input: an errors[] entry a person understands, the other files still scanned."""
+
+from __future__ import annotations
+
+import pytest
+from test_cli import OPEN_NSG
+
+
+@pytest.mark.parametrize(
+    ("content", "message", "line"),
+    [
+        ('resource "x" "y" {\n  a = "unterminated\n}\n', "invalid HCL", 2),
+        ('resource "x" "y" {\n  a = 1\n', "unexpected end of file", None),
+        ("resource \"x\" \"y\" {\n  a = [1, 2\n}\n", "invalid HCL", 3),
+        (b"\xef\xbb\xbf" + OPEN_NSG.encode(), "byte-order mark", 1),
+        (b'resource "x" "y" {\n  a = "caf\xe9"\n}\n', "not valid UTF-8", 2),
+        (b"\x7fELF\x02\x01\x01\x00\x00\x00binary", "binary file", 1),
+        ("", "empty", 1),
+    ],
+    ids=["unterminated-string", "truncated", "unclosed-list", "bom", "latin1", "binary", "empty"],
+)
+def test_bad_file(scan_files, content, message, line):
+    result = scan_files({"bad/main.tf": content, "good/main.tf": OPEN_NSG})
+    assert any(message in e.message for e in result.errors), result.errors
+    error = next(e for e in result.errors if message in e.message)
+    assert error.file == "bad/main.tf"
+    if line is not None:
+        assert error.line == line
+    good = [f for f in result.findings if f.resource.file == "good/main.tf"]
+    assert len(good) == 1
+
+
+def test_bom_file_is_still_scanned(scan_files):
+    result = scan_files({"main.tf": b"\xef\xbb\xbf" + OPEN_NSG.encode()})
+    assert len(result.findings) == 1
+
+
+def test_deep_nesting_is_an_error_not_a_crash(scan_files):
+    deep = "a = " + "[" * 5000 + "]" * 5000 + "\n"
+    result = scan_files({"main.tf": deep, "ok/main.tf": OPEN_NSG})
+    assert result.errors and len(result.findings) == 1
