@@ -68,12 +68,14 @@ class Call(Node):
 class Member(Node):
     target: Node
     name: str
+    safe: bool = False  # ``a.?b``: null instead of an error when ``b`` is missing
 
 
 @dataclass(frozen=True)
 class Index(Node):
     target: Node
     index: Node
+    safe: bool = False  # ``a[?0]``
 
 
 @dataclass(frozen=True)

@@ -41,18 +41,33 @@ BINARY = {
 }
 # Bicep operator precedence, higher binds tighter; "?" is the ternary (right-associative).
 PRECEDENCE = {
-    "*": 7, "/": 7, "%": 7,
-    "+": 6, "-": 6,
-    ">": 5, ">=": 5, "<": 5, "<=": 5,
-    "==": 4, "!=": 4, "=~": 4, "!~": 4,
+    "*": 7,
+    "/": 7,
+    "%": 7,
+    "+": 6,
+    "-": 6,
+    ">": 5,
+    ">=": 5,
+    "<": 5,
+    "<=": 5,
+    "==": 4,
+    "!=": 4,
+    "=~": 4,
+    "!~": 4,
     "&&": 3,
     "||": 2,
     "??": 1,
     "?": 0,
 }
 OPERATOR_RULES = set(BINARY) | {
-    "operator", "property_accessor", "index_accessor", "function_accessor",
-    "nested_resource_accessor", "not_op", "minus", "conditional",
+    "operator",
+    "property_accessor",
+    "index_accessor",
+    "function_accessor",
+    "nested_resource_accessor",
+    "not_op",
+    "minus",
+    "conditional",
 }
 
 
@@ -104,13 +119,21 @@ class Converter:
         self.depth = 0
 
     # -- positions ---------------------------------------------------------------------
-    def _lines(self, tree: Tree | Token | None, fallback: tuple[int, int] = (1, 1)) -> tuple[int, int]:
+    def _lines(
+        self, tree: Tree | Token | None, fallback: tuple[int, int] = (1, 1)
+    ) -> tuple[int, int]:
         if self.line_offset:
             return self.line_offset, self.line_offset
         if isinstance(tree, Token) and tree.line is not None:
             return tree.line, tree.end_line or tree.line
         if isinstance(tree, Tree) and not tree.meta.empty:
-            return tree.meta.line, tree.meta.end_line
+            # A rule may end with the newline that follows it; the declaration ends before.
+            end = tree.meta.end_pos
+            while end > tree.meta.start_pos and self.masked[end - 1] in " \t\r\n":
+                end -= 1
+            return tree.meta.line, tree.meta.line + self.masked.count(
+                "\n", tree.meta.start_pos, end
+            )
         return fallback
 
     def _grouped(self, tree: Tree) -> bool:
@@ -133,6 +156,16 @@ class Converter:
                 if depth == 0:
                     return j >= end
         return False
+
+    def _safe(self, left: Any, right: Any) -> bool:
+        """True for ``a.?b`` / ``a[?0]``: the grammar accepts the ``?`` but drops it."""
+        if not all(isinstance(t, Tree | Token) for t in (left, right)):
+            return False
+        end = getattr(left if isinstance(left, Token) else left.meta, "end_pos", None)
+        start = getattr(right if isinstance(right, Token) else right.meta, "start_pos", None)
+        if end is None or start is None:
+            return False
+        return "?" in self.masked[end:start]
 
     # -- declarations ------------------------------------------------------------------
     def template(self, tree: Tree) -> A.Template:
@@ -158,9 +191,7 @@ class Converter:
             elif kind == "var":
                 tpl.variables[str(ch[1])] = A.VarDecl(line, end_line, str(ch[1]), self.expr(ch[3]))
             elif kind == "output":
-                tpl.outputs[str(ch[1])] = A.OutputDecl(
-                    line, end_line, str(ch[1]), self.expr(ch[3])
-                )
+                tpl.outputs[str(ch[1])] = A.OutputDecl(line, end_line, str(ch[1]), self.expr(ch[3]))
             elif kind == "resource":
                 type_api = self._string_value(ch[2].children[0])
                 tpl.resources.append(
@@ -228,7 +259,9 @@ class Converter:
             name = str(ch[0])[:-1]
             for prefix in ("sys.", "az."):
                 name = name.removeprefix(prefix)
-            return A.Call(line, end_line, name, tuple(self.expr(c) for c in ch[1:] if c is not None))
+            return A.Call(
+                line, end_line, name, tuple(self.expr(c) for c in ch[1:] if c is not None)
+            )
         if kind == "lambda_expression":
             *params, body = ch
             names = tuple(self._ident_name(p) for p in params)
@@ -304,7 +337,11 @@ class Converter:
                 cl, ce = self._lines(child, (line, end_line))
                 children.append(
                     A.ResourceDecl(
-                        cl, ce, str(ch[0]), self._string_value(ch[1]), ch[2] is not None,
+                        cl,
+                        ce,
+                        str(ch[0]),
+                        self._string_value(ch[1]),
+                        ch[2] is not None,
                         self.expr(ch[3]),
                     )
                 )
@@ -321,11 +358,7 @@ class Converter:
 
     # -- operator chains ---------------------------------------------------------------
     def _operand(self, tree: Any, items: list[_Item]) -> None:
-        if (
-            isinstance(tree, Tree)
-            and tree.data in OPERATOR_RULES
-            and not self._grouped(tree)
-        ):
+        if isinstance(tree, Tree) and tree.data in OPERATOR_RULES and not self._grouped(tree):
             self._flatten(tree, items)
         else:
             items.append(_Item("atom", self.expr(tree)))
@@ -361,7 +394,8 @@ class Converter:
         elif kind == "index_accessor":
             self._operand(ch[0], items)
             index = self.expr(ch[1])
-            items.append(_Item("post", lambda t, i=index: A.Index(t.line, end_line, t, i)))
+            safe = self._safe(ch[0], ch[1])
+            items.append(_Item("post", lambda t, i=index: A.Index(t.line, end_line, t, i, safe)))
         elif kind == "function_accessor":
             self._operand(ch[0], items)
             name = str(ch[1])
@@ -379,7 +413,10 @@ class Converter:
                 raise SyntaxProblem("expected a property name after '.'", line)
             name = head.value.name
             if kind == "property_accessor":
-                items.append(_Item("post", lambda t, n=name: A.Member(t.line, end_line, t, n)))
+                safe = self._safe(ch[0], ch[1])
+                items.append(
+                    _Item("post", lambda t, n=name: A.Member(t.line, end_line, t, n, safe))
+                )
             else:
                 items.append(_Item("post", lambda t, n=name: A.NestedRef(t.line, end_line, t, n)))
             items.extend(rest[1:])

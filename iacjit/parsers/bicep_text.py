@@ -125,9 +125,7 @@ class Unsupported:
 _UNSUPPORTED: tuple[tuple[str, re.Pattern[str]], ...] = (
     (
         "filtered for-loop `[for x in xs: if (condition) {...}]`",
-        re.compile(
-            r"\[\s*for\s+(?:\w+|\(\s*\w+\s*,\s*\w+\s*\))\s+in\s+[^:\]]*?:\s*if\s*\(", re.S
-        ),
+        re.compile(r"\[\s*for\s+(?:\w+|\(\s*\w+\s*,\s*\w+\s*\))\s+in\s+[^:\]]*?:\s*if\s*\(", re.S),
     ),
     ("spread operator `...`", re.compile(r"\.\.\.")),
     ("`resourceInput<>`/`resourceOutput<>` type", re.compile(r"\bresource(?:Input|Output)\s*<")),
