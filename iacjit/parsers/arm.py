@@ -1,0 +1,109 @@
+"""ARM JSON templates (classic and ``languageVersion 2.0``) → located raw resources.
+
+Entry point :func:`parse_file`.  Reading and locating is :mod:`arm_source`, the expression
+language :mod:`arm_expressions`, parameters/variables :mod:`arm_template`, and resource
+expansion (loops, conditions, children, nested deployments) :mod:`arm_resources`.
+Nothing here raises: every problem becomes an :class:`InputError` or an Unknown value.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from iacjit.model.raw import InputError, ParseResult
+from iacjit.parsers.arm_expressions import EvalContext, EvaluationLimit
+from iacjit.parsers.arm_resources import Expander
+from iacjit.parsers.arm_source import SourceError, load
+from iacjit.parsers.arm_template import (
+    read_parameters_file,
+    sibling_parameters_file,
+    template_context,
+)
+from iacjit.parsers.arm_values import Budget
+from iacjit.parsers.options import ParseOptions
+
+# Evaluation steps allowed per file, per allowed loop item: generous for real templates
+# (a few thousand steps), small enough that a hostile one stops within seconds.
+STEPS_PER_LOOP_ITEM = 200
+
+
+def is_template(document: Any) -> bool:
+    """A deployment template by its ``$schema``, or by ``resources`` of ``Microsoft.*`` types."""
+    if not isinstance(document, dict):
+        return False
+    schema = document.get("$schema")
+    if isinstance(schema, str) and "deploymenttemplate.json" in schema.lower():
+        return True
+    resources = document.get("resources")
+    declarations = (
+        resources if isinstance(resources, list)
+        else list(resources.values()) if isinstance(resources, dict) else []
+    )
+    return any(
+        isinstance(r, dict) and str(r.get("type", "")).lower().startswith("microsoft.")
+        for r in declarations
+    )
+
+
+def _display_of(parameters: Path, template: Path, display: str) -> str:
+    """Show a sibling parameters file the way the template is shown."""
+    if parameters.parent == template.parent and display.endswith(template.name):
+        return display[: -len(template.name)] + parameters.name
+    return str(parameters)
+
+
+def _supplied_parameters(path: Path, display: str, options: ParseOptions,
+                         result: ParseResult) -> dict[str, Any]:
+    """Sibling ``<stem>.parameters.json`` first, then ``--parameters`` files (later win)."""
+    files: list[Path] = []
+    sibling = sibling_parameters_file(path)
+    if sibling is not None:
+        files.append(sibling)
+    files.extend(options.arm_parameter_files)
+    supplied: dict[str, Any] = {}
+    for parameters_file in files:
+        shown = _display_of(parameters_file, path, display)
+        try:
+            supplied.update(read_parameters_file(parameters_file, options.limits.max_file_bytes))
+        except SourceError as exc:
+            result.errors.append(
+                InputError(shown, f"parameters file: {exc.message}", exc.line, exc.column)
+            )
+    return supplied
+
+
+def parse_file(path: Path, display: str, options: ParseOptions) -> ParseResult:
+    """Parse one ARM template file; *display* is how the file is named to users."""
+    result = ParseResult()
+    try:
+        document, source = load(path, options.limits.max_file_bytes)
+    except SourceError as exc:
+        result.errors.append(InputError(display, exc.message, exc.line, exc.column))
+        return result
+    if not is_template(document):
+        return result
+    limits = options.limits
+    base = EvalContext(
+        limits=limits,
+        locator=source.locate,
+        budget=Budget(STEPS_PER_LOOP_ITEM * limits.max_loop_items),
+    )
+    ctx = template_context(document, _supplied_parameters(path, display, options, result), base)
+    expander = Expander(display, source, result)
+    try:
+        expander.template(document, ctx, depth=0)
+    except EvaluationLimit as exc:
+        result.errors.append(InputError(display, f"{exc}; later resources were not read"))
+    except RecursionError:
+        result.errors.append(
+            InputError(display, "template nests too deeply to evaluate; later resources "
+                       "were not read")
+        )
+    seen: set[tuple[str, int | None]] = set()
+    for problem in base.problems:
+        line = problem.span.line if problem.span else None
+        if (problem.message, line) not in seen:
+            seen.add((problem.message, line))
+            result.errors.append(InputError(display, problem.message, line))
+    return result

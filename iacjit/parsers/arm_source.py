@@ -1,0 +1,256 @@
+"""Read an ARM JSON file into plain values plus the line span of every nested value.
+
+Values always come from :func:`json.loads`, the authority on JSON; line marks come from
+PyYAML's composer (libyaml's C loader when available), which reads JSON as a YAML flow
+document.  The two trees are zipped by key and position.  YAML and JSON disagree on a few
+inputs (surrogate-pair escapes, over-long keys, ``//`` comments that ARM tolerates), so when
+composing fails or the trees do not line up, a small structural scanner of the same text
+supplies the marks instead: the values never depend on YAML's reading.
+"""
+
+from __future__ import annotations
+
+import bisect
+import json
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from iacjit.model.raw import Span
+
+try:  # the wheels bundle libyaml; the pure-Python composer is ~5x slower but equivalent
+    _Loader: type = yaml.CSafeLoader
+except AttributeError:  # pragma: no cover - depends on the PyYAML build
+    _Loader = yaml.SafeLoader
+
+
+class SourceError(Exception):
+    """The file cannot be read as JSON; carries a human message and a position when known."""
+
+    def __init__(self, message: str, line: int | None = None, column: int | None = None):
+        super().__init__(message)
+        self.message = message
+        self.line = line
+        self.column = column
+
+
+@dataclass
+class SourceMap:
+    """Where each value of a parsed document is written: ``(id(parent), key) -> Span``."""
+
+    root: Span
+    spans: dict[tuple[int, Any], Span] = field(default_factory=dict)
+
+    def locate(self, parent: Any, key: Any) -> Span | None:
+        return self.spans.get((id(parent), key))
+
+
+_UTF16_32_BOMS = (
+    (b"\xff\xfe\x00\x00", "UTF-32"),
+    (b"\x00\x00\xfe\xff", "UTF-32"),
+    (b"\xff\xfe", "UTF-16"),
+    (b"\xfe\xff", "UTF-16"),
+)
+
+_COMMENT_OR_STRING = re.compile(r'"(?:[^"\\\n]|\\.)*"|//[^\n]*|/\*[\s\S]*?\*/')
+
+
+def decode(data: bytes) -> str:
+    """Bytes → text, refusing what no template editor would produce.
+
+    A UTF-8 byte-order mark is accepted (Visual Studio writes one and ARM accepts it).
+    """
+    for bom, name in _UTF16_32_BOMS:
+        if data.startswith(bom):
+            raise SourceError(f"file is {name}-encoded (byte-order mark); save it as UTF-8", 1, 1)
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    if b"\x00" in data[:8192]:
+        raise SourceError("file looks binary (contains NUL bytes), not JSON")
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        column = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
+        raise SourceError(
+            f"file is not valid UTF-8 (byte 0x{data[exc.start]:02x})", line, column
+        ) from None
+    if not text.strip():
+        raise SourceError("file is empty")
+    return text
+
+
+def strip_comments(text: str) -> str:
+    """Blank out ``//`` and ``/* */`` comments (ARM accepts them), keeping every position."""
+    if "/" not in text:
+        return text
+
+    def blank(match: re.Match[str]) -> str:
+        token = match.group()
+        if token.startswith('"'):
+            return token
+        return re.sub(r"[^\n]", " ", token)
+
+    return _COMMENT_OR_STRING.sub(blank, text)
+
+
+def read_text(path: Path, max_bytes: int) -> str:
+    try:
+        size = path.stat().st_size
+        if size > max_bytes:
+            raise SourceError(f"file is {size} bytes, above the limit of {max_bytes}")
+        data = path.read_bytes()
+    except OSError as exc:
+        raise SourceError(f"cannot read file: {exc.strerror or exc}") from None
+    return decode(data)
+
+
+def parse_json(text: str) -> Any:
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise SourceError(f"invalid JSON: {exc.msg}", exc.lineno, exc.colno) from None
+    except RecursionError:
+        raise SourceError("JSON nested too deeply") from None
+
+
+# --- marks -----------------------------------------------------------------------------------
+
+# A located node, whatever produced it: (span, mapping pairs | sequence items | None)
+_Loc = tuple[Span, list[tuple[Any, Any]] | list[Any] | None, str]
+
+
+def _yaml_tree(text: str) -> Any:
+    try:
+        return yaml.compose(text, Loader=_Loader)
+    except (yaml.YAMLError, ValueError, RecursionError):
+        return None
+
+
+def _yaml_loc(node: Any) -> _Loc:
+    span = Span(node.start_mark.line + 1, node.end_mark.line + 1)
+    if isinstance(node, yaml.MappingNode):
+        pairs = [(k.value if isinstance(k, yaml.ScalarNode) else None, v) for k, v in node.value]
+        return span, pairs, "map"
+    if isinstance(node, yaml.SequenceNode):
+        return span, list(node.value), "seq"
+    return span, None, "scalar"
+
+
+_TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"|[{}\[\],:]|[^\s{}\[\],:"]+')
+
+
+class _Scanned:
+    """A structural node from the fallback scanner."""
+
+    __slots__ = ("span", "kind", "children")
+
+    def __init__(self, span: Span, kind: str, children: list[Any] | None) -> None:
+        self.span, self.kind, self.children = span, kind, children
+
+
+def _scan_tree(text: str) -> _Scanned | None:
+    """Brackets, strings and scalars with their lines; enough to locate every value."""
+    newlines = [m.start() for m in re.finditer("\n", text)]
+
+    def line_of(offset: int) -> int:
+        return bisect.bisect_right(newlines, offset) + 1
+
+    stack: list[tuple[_Scanned, int, Any]] = []  # (node, start line, pending key)
+    root: _Scanned | None = None
+    pending_key: Any = None
+    expect_key = False
+    for match in _TOKEN.finditer(text):
+        token = match.group()
+        line = line_of(match.start())
+        if token in "{[":
+            node = _Scanned(Span(line, line), "map" if token == "{" else "seq", [])
+            stack.append((node, line, pending_key))
+            pending_key, expect_key = None, token == "{"
+            continue
+        if token in "}]":
+            if not stack:
+                return None
+            node, start, key = stack.pop()
+            node.span = Span(start, line)
+            value: Any = node
+        elif token == ",":
+            expect_key = bool(stack) and stack[-1][0].kind == "map"
+            continue
+        elif token == ":":
+            continue
+        elif expect_key and stack and stack[-1][0].kind == "map":
+            try:
+                pending_key = json.loads(token)
+            except ValueError:
+                return None
+            expect_key = False
+            continue
+        else:
+            value, key = _Scanned(Span(line, line), "scalar", None), pending_key
+        if not stack:
+            root = value
+            continue
+        parent = stack[-1][0]
+        parent.children.append((key, value) if parent.kind == "map" else value)
+        pending_key = None
+    return root
+
+
+def _scan_loc(node: _Scanned) -> _Loc:
+    return node.span, node.children, node.kind
+
+
+def _zip(value: Any, node: Any, as_loc: Callable[[Any], _Loc],
+         spans: dict[tuple[int, Any], Span]) -> bool:
+    """Record the span of every value under *value*; False when the trees disagree."""
+    stack = [(value, node)]
+    while stack:
+        current, located = stack.pop()
+        _, children, kind = as_loc(located)
+        if isinstance(current, dict):
+            if kind != "map":
+                return False
+            by_key = dict(children or ())
+            pairs: Iterable[tuple[Any, Any]] = ((k, by_key.get(k)) for k in current)
+        elif isinstance(current, list):
+            if kind != "seq" or len(children or ()) != len(current):
+                return False
+            pairs = enumerate(children or ())
+        else:
+            continue
+        for key, child in pairs:
+            if child is None:
+                return False
+            spans[(id(current), key)] = as_loc(child)[0]
+            stack.append((current[key], child))
+    return True
+
+
+def locate(value: Any, text: str) -> SourceMap:
+    """Spans for *value* parsed from *text*: YAML marks first, the scanner as fallback."""
+    for build, as_loc in ((_yaml_tree, _yaml_loc), (_scan_tree, _scan_loc)):
+        tree = build(text)
+        if tree is None:
+            continue
+        spans: dict[tuple[int, Any], Span] = {}
+        if _zip(value, tree, as_loc, spans):
+            return SourceMap(as_loc(tree)[0], spans)
+    lines = text.count("\n") + 1
+    return SourceMap(Span(1, lines))
+
+
+def load_text(text: str) -> tuple[Any, SourceMap]:
+    """Parse and locate JSON text (comments allowed); raises SourceError with a position."""
+    text = strip_comments(text)
+    value = parse_json(text)
+    return value, locate(value, text)
+
+
+def load(path: Path, max_bytes: int) -> tuple[Any, SourceMap]:
+    """Read, decode, parse and locate one JSON file; raises SourceError with a position."""
+    return load_text(read_text(path, max_bytes))
