@@ -138,6 +138,15 @@ def test_evaluate(expression, expected):
         assert result == expected
 
 
+def test_if_with_unknown_condition_keeps_an_optional_entry_and_says_so():
+    ev = evaluator()
+    value = [{"Fn::If": ["InUsEast", {"a": 1}, {"Ref": "AWS::NoValue"}]}]
+    assert ev.evaluate(value, out=("Properties", "List")) == [{"a": 1}]
+    assert ev.notes == ["Properties.List.0 is kept although it exists only if condition "
+                        "InUsEast: Fn::Equals: pseudo parameter AWS::Region is known only at "
+                        "deployment"]
+
+
 def test_not_an_intrinsic_keeps_nested_evaluation():
     # A two-key dict is data; its values are still evaluated.
     assert evaluator().evaluate({"Ref": {"Ref": "Env"}, "x": 1}) == {"Ref": "prod", "x": 1}

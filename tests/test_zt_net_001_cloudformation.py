@@ -137,6 +137,14 @@ def test_unknown_sources_are_unresolved_not_passed(scan_files, entry, reason):
     assert reason in unresolved.reason
 
 
+def test_entry_added_under_an_unknown_condition_is_kept_with_a_note(scan_files):
+    entry = f"!If [InRegion, {tcp()}, !Ref AWS::NoValue]"
+    result = _run(scan_files, template(entry))
+    (finding,) = result.findings
+    assert finding.span == Span(ENTRY_LINE, ENTRY_LINE)
+    assert any("InRegion" in note for note in finding.resource.notes)
+
+
 def test_parameter_file_overrides_default(scan_files, tmp_path):
     (tmp_path / "params").mkdir()
     params = tmp_path / "params" / "prod.txt"

@@ -131,6 +131,7 @@ class Evaluator:
     max_items: int = 10_000
     max_string_chars: int = 1_000_000
     problems: list[Problem] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
     _condition_cache: dict[str, bool | Unknown] = field(default_factory=dict)
     _condition_active: set[str] = field(default_factory=set)
 
@@ -514,6 +515,16 @@ class Evaluator:
         when_false = self.evaluate(args[2], (*src, 2), depth=depth)
         if when_true == when_false and is_known(when_true):
             return self.evaluate(args[1], (*src, 1), out, sink, depth)
+        if (when_true is NO_VALUE) != (when_false is NO_VALUE):
+            # "Add this entry if C": like a resource whose Condition is unknown, the entry
+            # may be deployed, so it is kept (and said) rather than hidden from the rules.
+            index = 2 if when_true is NO_VALUE else 1
+            self.notes.append(f"{'.'.join(str(p) for p in out) or 'value'} is kept although "
+                              f"it exists only if {decided.reason}")
+            value = self.evaluate(args[index], (*src, index), out, sink, depth)
+            if sink is not None:
+                sink.setdefault(out, (*src, index))
+            return value
         return Unknown(f"Fn::If on {decided.reason}")
 
     def _equals(self, argument: Any, src: Path, out: Path, sink: SpanSink | None,

@@ -211,6 +211,7 @@ class _Template:
             if isinstance(decided, Unknown):
                 notes.append(f"deployed only if condition {condition}, which is unknown: "
                              f"{decided.reason}")
+        self.evaluator.notes.clear()
         sink: dict[tuple[Any, ...], tuple[Any, ...]] = {}
         attributes: dict[str, Any] = {}
         for key, value in definition.items():
@@ -222,6 +223,7 @@ class _Template:
                     continue
                 attributes[key] = evaluated
             sink.setdefault((key,), (*where, key))
+        notes.extend(self.evaluator.notes)
         spans = {out: span for out, src in sink.items()
                  if (span := self.doc.span_of(src)) is not None}
         if kind == "AWS::CloudFormation::Stack":
