@@ -12,68 +12,60 @@ from pathlib import Path
 
 from iacjit.model.raw import InputError, ParseResult
 from iacjit.parsers import bicep_ast as A
-from iacjit.parsers.bicep_deploy import Session, TemplateRun
+from iacjit.parsers.bicep_deploy import REMOTE_PREFIXES, Session, TemplateRun
 from iacjit.parsers.bicep_syntax import SyntaxProblem, parse_template
 from iacjit.parsers.bicep_text import WORKAROUND, mask, unsupported_constructs
 from iacjit.parsers.options import ParseOptions
+from iacjit.parsers.text import TextError
+from iacjit.parsers.text import read_text as shared_read_text
 
 _OTHER_BOMS = {
-    b"\xff\xfe\x00\x00": "UTF-32",
-    b"\x00\x00\xfe\xff": "UTF-32",
-    b"\xff\xfe": "UTF-16",
+    b"\xff\xfe": "UTF-16/32",
     b"\xfe\xff": "UTF-16",
+    b"\x00\x00\xfe\xff": "UTF-32",
 }
 
 
 def read_text(
     path: Path, display: str, options: ParseOptions
-) -> tuple[str | None, InputError | None]:
-    """The file's text, or why it cannot be read as a Bicep source file."""
-    limit = options.limits.max_file_bytes
+) -> tuple[str | None, list[InputError]]:
+    """The file's text (or None) and the problems found reading it.
+
+    Same byte rules as every other text input (:mod:`iacjit.parsers.text`): a UTF-8 BOM is
+    reported and skipped, anything that is not UTF-8 text is an error.  UTF-16/32 files get a
+    specific message because editors on Windows produce them.
+    """
     try:
-        size = path.stat().st_size
-        if size > limit:
-            return None, InputError(display, f"file is {size} bytes, over the {limit}-byte limit")
-        data = path.read_bytes()
+        with path.open("rb") as handle:
+            head = handle.read(4)
     except OSError as exc:
-        return None, InputError(display, f"cannot read file: {exc.strerror or exc}")
+        return None, [InputError(display, f"cannot read: {exc.strerror or exc}")]
     for bom, encoding in _OTHER_BOMS.items():
-        if data.startswith(bom):
-            return None, InputError(
-                display, f"file is {encoding}-encoded; Bicep files must be UTF-8", 1, 1
-            )
-    data = data.removeprefix(b"\xef\xbb\xbf")  # the Bicep tooling accepts a UTF-8 BOM
-    if b"\x00" in data:
-        offset = data.index(b"\x00")
-        line = data.count(b"\n", 0, offset) + 1
-        return None, InputError(display, "file contains NUL bytes: not a text file", line)
+        if head.startswith(bom):
+            message = f"file is {encoding}-encoded; Bicep files must be UTF-8 (re-save as UTF-8)"
+            return None, [InputError(display, message, 1, 1)]
     try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line = data.count(b"\n", 0, exc.start) + 1
-        column = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
-        return None, InputError(
-            display,
-            f"invalid UTF-8 byte 0x{data[exc.start]:02x}; Bicep files must be UTF-8",
-            line,
-            column,
-        )
+        text, warning = shared_read_text(path, options.limits.max_file_bytes)
+    except TextError as exc:
+        return None, [InputError(display, exc.message, exc.line, exc.column)]
+    problems = [InputError(display, warning, 1, 1)] if warning else []
     if not text.strip():
-        return None, InputError(display, "empty Bicep file: nothing to scan")
-    return text.replace("\r\n", "\n").replace("\r", "\n"), None
+        problems.append(InputError(display, "empty Bicep file: nothing to scan"))
+        return None, problems
+    return text.replace("\r\n", "\n").replace("\r", "\n"), problems
 
 
 def load_template(
     path: Path, display: str, options: ParseOptions
 ) -> tuple[A.Template | None, list[InputError]]:
     """Read and parse one file; every problem becomes a located InputError."""
-    text, error = read_text(path, display, options)
-    if error is not None or text is None:
-        return None, [error] if error else []
+    text, problems = read_text(path, display, options)
+    if text is None:
+        return None, problems
     hint = WORKAROUND.format(name=Path(display).name)
     found = unsupported_constructs(mask(text))
     if found:
-        return None, [
+        return None, problems + [
             InputError(
                 display,
                 f"{u.construct} is not supported by the Bicep parser (pycep); {hint}",
@@ -83,9 +75,9 @@ def load_template(
             for u in found
         ]
     try:
-        return parse_template(text + "\n", options.limits.max_depth), []
+        return parse_template(text + "\n", options.limits.max_depth), problems
     except SyntaxProblem as exc:
-        return None, [
+        return None, problems + [
             InputError(
                 display,
                 f"cannot parse Bicep: {exc}; if the file is valid Bicep, the construct is not "
@@ -95,7 +87,7 @@ def load_template(
             )
         ]
     except RecursionError:
-        return None, [InputError(display, "nesting too deep to read")]
+        return None, [*problems, InputError(display, "nesting too deep to read")]
 
 
 def parse_file(path: Path, display: str, options: ParseOptions) -> ParseResult:
@@ -128,3 +120,23 @@ def parse_file(path: Path, display: str, options: ParseOptions) -> ParseResult:
     result.errors.extend(session.errors)
     result.not_scanned.extend(session.not_scanned)
     return result
+
+
+def local_module_files(path: Path, options: ParseOptions) -> list[Path]:
+    """The local ``.bicep`` files that *path* calls as modules (resolved, existing ones only).
+
+    A scan that is given a directory finds module files as well as their callers; a module
+    scanned on its own gets default (often missing) parameters and reports noise.  Callers of
+    the parser can use this list to skip such files as roots of their own.
+    """
+    template, _ = load_template(path, path.as_posix(), options)
+    if template is None:
+        return []
+    found: list[Path] = []
+    for decl in template.modules:
+        if decl.path.startswith(REMOTE_PREFIXES) or not decl.path.lower().endswith(".bicep"):
+            continue
+        target = (path.parent / decl.path).resolve()
+        if target.is_file() and target not in found:
+            found.append(target)
+    return found
