@@ -21,7 +21,8 @@ PARAMETERS = {
     "Missing": Unknown("parameter Missing has no Default"),
 }
 MAPPINGS = {"Net": {"prod": {"Cidr": "10.1.0.0/16", "Ports": [22, 3389]},
-                    "dev": {"Cidr": "10.2.0.0/16"}}}
+                    "dev": {"Cidr": "10.2.0.0/16"}},
+            "ByPort": {22: {"Name": "ssh"}}}
 CONDITIONS = {
     "IsProd": {"Fn::Equals": [{"Ref": "Env"}, "prod"]},
     "IsDev": {"Fn::Equals": [{"Ref": "Env"}, "dev"]},
@@ -85,6 +86,7 @@ CASES = [
     ("split-unknown", {"Fn::Split": [",", {"Ref": "AWS::NotificationARNs"}]},
      unknown("Fn::Split")),
     ("findinmap", {"Fn::FindInMap": ["Net", {"Ref": "Env"}, "Cidr"]}, "10.1.0.0/16"),
+    ("findinmap-int-key", {"Fn::FindInMap": ["ByPort", {"Ref": "Port"}, "Name"]}, "ssh"),
     ("findinmap-list", {"Fn::FindInMap": ["Net", "prod", "Ports"]}, [22, 3389]),
     ("findinmap-missing", {"Fn::FindInMap": ["Net", "test", "Cidr"]}, unknown("not in Mappings")),
     ("findinmap-default", {"Fn::FindInMap": ["Net", "test", "Cidr", {"DefaultValue": "d"}]},

@@ -72,6 +72,15 @@ def _text(value: Any) -> str:
     return str(value)
 
 
+def _get_text_key(mapping: Any, key: str) -> Any:
+    """``mapping[key]`` comparing keys as text: YAML reads ``22:`` as an int key."""
+    if not isinstance(mapping, dict):
+        return NO_VALUE
+    if key in mapping:
+        return mapping[key]
+    return next((v for k, v in mapping.items() if _text(k) == key), NO_VALUE)
+
+
 def _unknown_from(what: str, value: Any) -> Unknown:
     return Unknown(f"{what}: {unknown_reason(value) or 'value is unknown'}")
 
@@ -487,9 +496,9 @@ class Evaluator:
             if not is_known(key):
                 return _unknown_from("Fn::FindInMap", key)
         map_name, top, second = (_text(k) for k in keys)
-        found: Any = self.mappings.get(map_name, NO_VALUE)
-        for key in (top, second):
-            found = found.get(key, NO_VALUE) if isinstance(found, dict) else NO_VALUE
+        found: Any = self.mappings
+        for key in (map_name, top, second):
+            found = _get_text_key(found, key)
         if found is NO_VALUE:
             if default is not NO_VALUE:
                 return default
