@@ -75,7 +75,7 @@ def _format_value(value: Any, spec: str | None, ctx: Any) -> str:
         raise ExpressionError(f"format(): unsupported format string {spec!r}")
     width = int(digits or 0)
     if width > _max_chars(ctx):
-        raise ExpressionError("format(): width too large")
+        raise ExpressionError(f"string result longer than {_max_chars(ctx)} characters")
     if isinstance(value, int) and not isinstance(value, bool):
         if kind in "dD":
             return ("-" if value < 0 else "") + str(abs(value)).rjust(width, "0")
@@ -108,7 +108,9 @@ def fn_format(args: list[Any], ctx: Any) -> str:
             if match.group(2):
                 align = int(match.group(2))
                 if abs(align) > _max_chars(ctx):
-                    raise ExpressionError("format(): alignment too large")
+                    raise ExpressionError(
+                        f"string result longer than {_max_chars(ctx)} characters"
+                    )
                 text = text.ljust(-align) if align < 0 else text.rjust(align)
             out.append(text)
         size += len(out[-1])
