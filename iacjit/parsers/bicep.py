@@ -77,15 +77,14 @@ def load_template(
     try:
         return parse_template(text + "\n", options.limits.max_depth), problems
     except SyntaxProblem as exc:
-        return None, problems + [
-            InputError(
-                display,
+        if exc.limit:
+            message = f"input exceeds a parser limit: {exc}"
+        else:
+            message = (
                 f"cannot parse Bicep: {exc}; if the file is valid Bicep, the construct is not "
-                f"supported by the Bicep parser (pycep): {hint}",
-                exc.line,
-                exc.column,
+                f"supported by the Bicep parser (pycep): {hint}"
             )
-        ]
+        return None, [*problems, InputError(display, message, exc.line, exc.column)]
     except RecursionError:
         return None, [*problems, InputError(display, "nesting too deep to read")]
 

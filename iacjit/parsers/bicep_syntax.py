@@ -19,7 +19,7 @@ from lark import Lark, Token, Tree
 from lark.exceptions import UnexpectedInput
 
 from iacjit.parsers import bicep_ast as A
-from iacjit.parsers.bicep_text import TextError, mask, split_string
+from iacjit.parsers.bicep_text import TextError, mask, nesting_problem, position, split_string
 
 BINARY = {
     "add": "+",
@@ -74,10 +74,17 @@ OPERATOR_RULES = set(BINARY) | {
 class SyntaxProblem(Exception):
     """Input that pycep's grammar or our conversion cannot take; positions are 1-based."""
 
-    def __init__(self, message: str, line: int | None = None, column: int | None = None) -> None:
+    def __init__(
+        self,
+        message: str,
+        line: int | None = None,
+        column: int | None = None,
+        limit: bool = False,
+    ) -> None:
         super().__init__(message)
         self.line = line
         self.column = column
+        self.limit = limit  # a configured bound was hit: the syntax itself may be fine
 
 
 @functools.cache
@@ -226,7 +233,9 @@ class Converter:
         try:
             if self.depth > self.max_depth:
                 line, _ = self._lines(tree)
-                raise SyntaxProblem(f"expression nested deeper than {self.max_depth} levels", line)
+                raise SyntaxProblem(
+                    f"expression nested deeper than {self.max_depth} levels", line, limit=True
+                )
             return self._expr(tree)
         finally:
             self.depth -= 1
@@ -368,7 +377,9 @@ class Converter:
         try:
             if self.depth > self.max_depth:
                 raise SyntaxProblem(
-                    f"expression nested deeper than {self.max_depth} levels", self._lines(tree)[0]
+                    f"expression nested deeper than {self.max_depth} levels",
+                    self._lines(tree)[0],
+                    limit=True,
                 )
             self._flatten_inner(tree, items)
         finally:
@@ -477,8 +488,13 @@ class _Chain:
 
 def parse_template(text: str, max_depth: int) -> A.Template:
     """Parse a whole file; raises :class:`SyntaxProblem` with a position on failure."""
+    masked = mask(text)
+    problem = nesting_problem(masked, max_depth)
+    if problem:
+        line, column = position(masked, problem[1])
+        raise SyntaxProblem(problem[0], line, column, limit=True)
     tree = lark_parse(text)
     try:
         return Converter(text, max_depth).template(tree)
     except RecursionError as exc:
-        raise SyntaxProblem("nesting too deep to read") from exc
+        raise SyntaxProblem("nesting too deep to read", limit=True) from exc

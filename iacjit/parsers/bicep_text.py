@@ -190,3 +190,29 @@ def split_string(body: str) -> list[str | tuple[str, int]]:
     if buf or not parts:
         parts.append("".join(buf))
     return parts
+
+
+_OPERATOR = re.compile(r"&&|\|\||\?\?|==|!=|<=|>=|=~|!~|::|[-+*/%<>?.!]")
+
+
+def nesting_problem(masked: str, max_depth: int) -> tuple[str, int] | None:
+    """Why the text is too deeply nested to hand to the parser, and where; None when fine.
+
+    pycep's grammar builds every operator chain as a right-leaning tree, and Lark's cost grows
+    faster than linearly with that depth: bounding brackets and operators per line up front
+    keeps hostile input from costing minutes.
+    """
+    depth = 0
+    for offset, char in enumerate(masked):
+        if char in "([{":
+            depth += 1
+            if depth > max_depth:
+                return f"brackets nested deeper than {max_depth} levels", offset
+        elif char in ")]}":
+            depth = max(0, depth - 1)
+    offset = 0
+    for line in masked.split("\n"):
+        if len(line) > max_depth and len(_OPERATOR.findall(line)) > max_depth:
+            return f"more than {max_depth} operators in one line", offset
+        offset += len(line) + 1
+    return None
