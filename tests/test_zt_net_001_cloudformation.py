@@ -244,9 +244,6 @@ def test_fixed_samples(scan_files, tmp_path):
     assert [u for u in result.unresolved if u.rule_id == "zt_net_001"] == []
 
 
-@pytest.mark.xfail(strict=True, reason="the aws provider skips ingress entries (or a whole "
-                   "SecurityGroupIngress) that evaluate to Unknown instead of reporting them "
-                   "unresolved; needs a change in iacjit/providers/aws.py")
 @pytest.mark.parametrize("ingress", [
     "\n        - !If [InRegion, " + tcp() + ", " + tcp(source="CidrIp: 10.0.0.0/8") + "]",
     " !If [InRegion, [" + tcp() + "], []]",

@@ -112,18 +112,13 @@ def add_groups(model: Model, resources: list[RawResource]) -> None:
         key = _group_key(resource.root, resource.address)
         group_name = str(name) if is_known(name) else resource.address
         group = SecurityGroup(key=key, name=group_name, cloud="aws", resource=resource)
-        if isinstance(entries, list):
-            for index, entry in enumerate(entries):
-                if isinstance(entry, dict):
-                    group.rules.append(
-                        build(
-                            entry,
-                            name=f"{label}[{index}]",
-                            group=key,
-                            resource=resource,
-                            path=(*path_root, index),
-                        )
-                    )
+        for index, entry in enumerate(fields.rule_entries(entries)):
+            common = {"name": f"{label}[{index}]", "group": key, "resource": resource,
+                      "path": (*path_root, index)}
+            if isinstance(entry, dict):
+                group.rules.append(build(entry, **common))
+            else:
+                group.rules.append(fields.unknown_rule(entry, **common))
         model.groups[key] = group
 
 

@@ -80,27 +80,32 @@ def _rule(
 def add_groups(model: Model, resources: list[RawResource]) -> None:
     for resource in resources:
         if resource.type == TF_NSG:
-            inline = resource.attributes.get("security_rule") or []
+            inline = fields.rule_entries(resource.attributes.get("security_rule"))
             path_root: tuple = ("security_rule",)
             name = _name(resource.attributes.get("name"), resource.address)
-            rule_items = [(rule, rule) for rule in inline if isinstance(rule, dict)]
+            rule_items = [(rule, rule) for rule in inline]
         elif _arm_type(resource) == ARM_NSG:
             props = resource.attributes.get("properties") or {}
-            inline = props.get("securityRules") or [] if isinstance(props, dict) else []
+            inline = fields.rule_entries(
+                props.get("securityRules") if isinstance(props, dict) else props)
             path_root = ("properties", "securityRules")
             name = _name(resource.attributes.get("name"), resource.address)
             rule_items = [
-                (rule, rule.get("properties") or {}) for rule in inline if isinstance(rule, dict)
+                (rule, rule.get("properties") or {}) if isinstance(rule, dict) else (rule, rule)
+                for rule in inline
             ]
         else:
             continue
         key = _group_key(resource)
         group = SecurityGroup(key=key, name=name, cloud="azure", resource=resource)
         for index, (decl, props) in enumerate(rule_items):
+            path = (*path_root, index)
+            if not isinstance(decl, dict) or not isinstance(props, dict):
+                group.rules.append(
+                    fields.unknown_rule(decl, f"{name}[{index}]", key, resource, path))
+                continue
             rule_name = _name(decl.get("name"), f"{name}[{index}]")
-            group.rules.append(
-                _rule(props, rule_name, key, resource, (*path_root, index))
-            )
+            group.rules.append(_rule(props, rule_name, key, resource, path))
         model.groups[key] = group
 
 

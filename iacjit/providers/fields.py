@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from iacjit.model.raw import RawResource
+from iacjit.model.semantic import NetworkRule
 from iacjit.model.values import ResourceRef, Unknown, is_known, unknown_reason
 from iacjit.semantics.ports import PortSyntaxError, parse_port_spec
 from iacjit.semantics.protocols import normalise_protocol
@@ -80,3 +82,26 @@ def as_int(value: Any, what: str) -> int | Unknown:
         return int(str(value).strip())
     except ValueError:
         return Unknown(f"{what} is not a number: {value!r}")
+
+
+def unknown_rule(value: Any, name: str, group: str, resource: RawResource,
+                 path: tuple) -> NetworkRule:
+    """A rule whose whole declaration is unknown (e.g. behind an undecidable condition).
+
+    It still takes part in evaluation so that rules report it as unresolved, never as passed.
+    """
+    unknown = Unknown(unknown_reason(value) or "the rule's declaration is unknown")
+    return NetworkRule(
+        name=name, direction=unknown, access=unknown, protocols=unknown, ports=unknown,
+        sources=unknown, priority=unknown, group=group, resource=resource,
+        span=resource.span_of(path),
+    )
+
+
+def rule_entries(value: Any) -> list[Any]:
+    """The entries of an inline rule list; an unknown list is one unknown entry."""
+    if isinstance(value, list | tuple):
+        return list(value)
+    if value is None or value == "":
+        return []
+    return [value if not is_known(value) else Unknown("the rule list is not a list")]
