@@ -262,28 +262,28 @@ def test_resource_loops_conditions_and_existing(tmp_path):
     result = parse(
         tmp_path,
         """
-        param deployOptional bool = false
-        param unknownFlag bool
-        resource nsgs 'Microsoft.Network/networkSecurityGroups@2023-05-01' = [for i in range(0, 2): {
-          name: 'nsg-${i}'
-        }]
-        resource skipped 'Microsoft.Network/networkSecurityGroups@2023-05-01' = if (deployOptional) {
-          name: 'skipped'
-        }
-        resource maybe 'Microsoft.Network/networkSecurityGroups@2023-05-01' = if (unknownFlag) {
-          name: 'maybe'
-        }
-        resource old 'Microsoft.Network/networkSecurityGroups@2023-05-01' existing = {
-          name: 'old-nsg'
-        }
-        resource r 'Microsoft.Network/networkSecurityGroups/securityRules@2023-05-01' = {
-          parent: old
-          name: 'rule'
-          properties: {
-            first: nsgs[1].id
-            count: length(nsgs)
-          }
-        }
+param deployOptional bool = false
+param unknownFlag bool
+resource nsgs 'Microsoft.Network/networkSecurityGroups@2023-05-01' = [for i in range(0, 2): {
+  name: 'nsg-${i}'
+}]
+resource skipped 'Microsoft.Network/networkSecurityGroups@2023-05-01' = if (deployOptional) {
+  name: 'skipped'
+}
+resource maybe 'Microsoft.Network/networkSecurityGroups@2023-05-01' = if (unknownFlag) {
+  name: 'maybe'
+}
+resource old 'Microsoft.Network/networkSecurityGroups@2023-05-01' existing = {
+  name: 'old-nsg'
+}
+resource r 'Microsoft.Network/networkSecurityGroups/securityRules@2023-05-01' = {
+  parent: old
+  name: 'rule'
+  properties: {
+    first: nsgs[1].id
+    count: length(nsgs)
+  }
+}
         """,
     )
     resources = by_address(result)
@@ -320,9 +320,9 @@ def test_loop_limit(tmp_path):
     result = parse(
         tmp_path,
         """
-        resource nsgs 'Microsoft.Network/networkSecurityGroups@2023-05-01' = [for i in range(0, 50): {
-          name: 'n${i}'
-        }]
+resource nsgs 'Microsoft.Network/networkSecurityGroups@2023-05-01' = [for i in range(0, 50): {
+  name: 'n${i}'
+}]
         """,
         options=options,
     )
@@ -403,9 +403,12 @@ def test_local_module_with_params(tmp_path):
     rule = jump.attributes["properties"]["securityRules"][0]
     assert rule["properties"]["sourceAddressPrefix"] == "*"
     assert f"{NSG_TYPE}/loop-0" in resources and f"{NSG_TYPE}/loop-1" in resources
-    assert resources[f"{NSG_TYPE}/loop-1"].attributes["properties"]["securityRules"][0][
-        "properties"
-    ]["sourceAddressPrefix"] == "10.0.0.0/8"
+    assert (
+        resources[f"{NSG_TYPE}/loop-1"].attributes["properties"]["securityRules"][0]["properties"][
+            "sourceAddressPrefix"
+        ]
+        == "10.0.0.0/8"
+    )
     assert resources["Microsoft.Test/things/t"].attributes["properties"]["fromOutput"] == (
         f"{RG}/providers/{NSG_TYPE}/jump-nsg"
     )
@@ -500,7 +503,9 @@ def test_unsupported_construct_inside_a_string_is_not_flagged(tmp_path):
 
 
 def test_syntax_error_has_position_and_hint(tmp_path):
-    result = parse(tmp_path, "resource x 'Microsoft.Test/t@2020-01-01' = {\n  name: 'x'\n  bad bad\n}\n")
+    result = parse(
+        tmp_path, "resource x 'Microsoft.Test/t@2020-01-01' = {\n  name: 'x'\n  bad bad\n}\n"
+    )
     (error,) = result.errors
     assert error.line == 3
     assert error.column is not None

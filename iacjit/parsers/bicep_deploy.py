@@ -423,6 +423,8 @@ class TemplateRun:
         assert inst.body is not None
         limits = self.session.options.limits
         for pair in inst.body.pairs:
+            if pair.key == "name":
+                spans[("name",)] = Span(pair.line, pair.end_line)
             if pair.key in WIRING:
                 continue
             spans[(pair.key,)] = Span(pair.line, pair.end_line)
