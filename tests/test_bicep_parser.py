@@ -550,3 +550,23 @@ def test_oversized_file(tmp_path):
     options = ParseOptions(limits=Limits(max_file_bytes=10))
     result = parse(tmp_path, "var a = 'this is longer than ten bytes'\n", options=options)
     assert "limit" in result.errors[0].message
+
+
+def test_sibling_parameters_file_overrides_defaults(tmp_path):
+    (tmp_path / "main.parameters.json").write_text(
+        '{"parameters": {"source": {"value": "*"}, '
+        '"secret": {"reference": {"keyVault": {"id": "x"}, "secretName": "s"}}}}'
+    )
+    value = value_of(
+        tmp_path,
+        "[source, secret]",
+        "param source string = '10.0.0.0/8'\n@secure()\nparam secret string = 'dflt'\n",
+    )
+    assert value[0] == "*"
+    assert isinstance(value[1], Unknown)
+
+
+def test_broken_parameters_file_is_an_error(tmp_path):
+    (tmp_path / "main.parameters.json").write_text("{not json")
+    result = parse(tmp_path, "param p string = 'x'\n")
+    assert result.errors[0].file == "main.parameters.json"

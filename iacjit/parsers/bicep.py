@@ -8,9 +8,12 @@ the known gaps, the workaround (compile with ``bicep build`` and scan the JSON).
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
+from typing import Any
 
 from iacjit.model.raw import InputError, ParseResult
+from iacjit.model.values import Unknown
 from iacjit.parsers import bicep_ast as A
 from iacjit.parsers.bicep_deploy import REMOTE_PREFIXES, Session, TemplateRun
 from iacjit.parsers.bicep_syntax import SyntaxProblem, parse_template
@@ -89,6 +92,36 @@ def load_template(
         return None, [*problems, InputError(display, "nesting too deep to read")]
 
 
+def sibling_parameters(
+    path: Path, display: str, options: ParseOptions
+) -> tuple[dict[str, Any] | None, list[InputError]]:
+    """Values from ``<name>.parameters.json`` beside ``<name>.bicep``, as ``az deployment``
+    takes them with ``--parameters``; None when there is no such file.
+
+    Values are literals; a Key Vault ``reference`` is Unknown (read at deployment).
+    """
+    candidate = path.with_name(f"{path.stem}.parameters.json")
+    if not candidate.is_file():
+        return None, []
+    shown = f"{display.rpartition('/')[0]}/{candidate.name}" if "/" in display else candidate.name
+    try:
+        if candidate.stat().st_size > options.limits.max_file_bytes:
+            return None, [InputError(shown, "parameters file over the size limit; not used")]
+        document = json.loads(candidate.read_text(encoding="utf-8-sig"))
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        return None, [InputError(shown, f"cannot read parameters file: {exc}")]
+    entries = document.get("parameters", document) if isinstance(document, dict) else None
+    if not isinstance(entries, dict):
+        return None, [InputError(shown, "a parameters file must hold a 'parameters' object")]
+    values: dict[str, Any] = {}
+    for name, entry in entries.items():
+        if isinstance(entry, dict) and "value" in entry:
+            values[name] = entry["value"]
+        elif isinstance(entry, dict) and "reference" in entry:
+            values[name] = Unknown("the value is a Key Vault secret reference, read at deployment")
+    return values, []
+
+
 def parse_file(path: Path, display: str, options: ParseOptions) -> ParseResult:
     """Parse and evaluate one ``.bicep`` file (and the local modules it calls).
 
@@ -109,8 +142,10 @@ def parse_file(path: Path, display: str, options: ParseOptions) -> ParseResult:
         return cache[target]
 
     session = Session(options=options, root_display=display, load=load)
+    params, problems = sibling_parameters(path, display, options)
+    session.errors.extend(problems)
     try:
-        run = TemplateRun(session, template, path, display)
+        run = TemplateRun(session, template, path, display, params)
         result.resources.extend(run.emit())
     except RecursionError:
         session.errors.append(
