@@ -10,85 +10,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from iacjit.model.semantic import Model, NetworkRule, SecurityGroup
-from iacjit.model.values import Unknown
 from iacjit.rules.base import Finding, Rule, RuleOutput, Settings, Unresolved
-from iacjit.semantics.addresses import internet_families
-from iacjit.semantics.ports import format_ranges, ports_in
-from iacjit.semantics.protocols import carries_tcp
+from iacjit.semantics.evaluation import Exposure, RuleVerdict, evaluate_allow
+from iacjit.semantics.ports import format_ranges
 
 RULE_ID = "zt_net_001"
 SEVERITY = "high"
 TITLE = "Management port open to the internet"
-
-Exposure = set[tuple[int, str]]  # (port, address family)
-
-
-class _Undecided(Exception):
-    """A deciding value of a rule is unknown."""
-
-
-def _known(value, what: str):
-    if isinstance(value, Unknown):
-        raise _Undecided(f"{what}: {value.reason}")
-    return value
-
-
-def _exposure(rule: NetworkRule, ports: frozenset[int], access: str) -> Exposure:
-    """The (port, family) pairs a rule matches for internet TCP traffic; raises when unknown.
-
-    Cheap disqualifiers are tested first so a known "no" wins over an unknown elsewhere.
-    """
-    facts = {
-        "direction": (rule.direction, lambda d: d == "inbound"),
-        "access": (rule.access, lambda a: a == access),
-        "protocol": (rule.protocols, carries_tcp),
-        "ports": (rule.ports, lambda r: bool(ports_in(r, ports))),
-    }
-    pending: list[str] = []
-    for what, (value, test) in facts.items():
-        if isinstance(value, Unknown):
-            pending.append(f"{what}: {value.reason}")
-        elif not test(value):
-            return set()
-    sources = rule.sources
-    if isinstance(sources, Unknown):
-        pending.append(f"source: {sources.reason}")
-        families: frozenset[str] = frozenset()
-    else:
-        families = internet_families(s for s in sources if not isinstance(s, Unknown))
-        unknown_sources = [s for s in sources if isinstance(s, Unknown)]
-        if not families:
-            if not unknown_sources:
-                return set()
-            pending.append(f"source: {unknown_sources[0].reason}")
-    if pending:
-        raise _Undecided("; ".join(pending))
-    return {(p, f) for p in ports_in(rule.ports, ports) for f in families}
-
-
-def _shadowed(rule: NetworkRule, group: SecurityGroup, exposure: Exposure,
-              ports: frozenset[int]) -> tuple[Exposure, list[str]]:
-    """Remove the pairs closed by a Deny that Azure evaluates before *rule*."""
-    if rule.priority is None:
-        return exposure, []
-    priority = _known(rule.priority, "priority")
-    remaining = set(exposure)
-    by: list[str] = []
-    for other in group.rules:
-        if other is rule or other.priority is None:
-            continue
-        other_priority = _known(other.priority, f"priority of rule {other.name!r}")
-        if other_priority >= priority:
-            continue
-        try:
-            closed = _exposure(other, ports, "deny")
-        except _Undecided as exc:
-            raise _Undecided(f"deny rule {other.name!r} may close it ({exc})") from None
-        if closed & remaining:
-            remaining -= closed
-            by.append(other.name)
-    return remaining, by
-
 
 def _describe(rule: NetworkRule, group: SecurityGroup, exposure: Exposure) -> tuple[str, dict]:
     ports = sorted({p for p, _ in exposure})
@@ -114,33 +42,32 @@ def _describe(rule: NetworkRule, group: SecurityGroup, exposure: Exposure) -> tu
     return message, evidence
 
 
-def _evaluate(rule: NetworkRule, group: SecurityGroup, settings: Settings) -> RuleOutput | None:
-    ports = settings.management_ports
-    try:
-        exposure = _exposure(rule, ports, "allow")
-        if not exposure:
-            if rule.problems:
-                return Unresolved(RULE_ID, rule.resource, rule.span,
-                                  f"rule {rule.name!r} has invalid values: "
-                                  + "; ".join(rule.problems))
-            return None
-        exposure, shadowed_by = _shadowed(rule, group, exposure, ports)
-    except _Undecided as exc:
+def _evaluate(verdict: RuleVerdict, group: SecurityGroup) -> RuleOutput | None:
+    rule = verdict.rule
+    if verdict.undecided:
         return Unresolved(RULE_ID, rule.resource, rule.span,
-                          f"rule {rule.name!r} of {group.name!r}: {exc}",
+                          f"rule {rule.name!r} of {group.name!r}: {verdict.undecided}",
                           {"security_group": group.name, "rule": rule.name})
-    if not exposure:
+    if not verdict.exposure:
         return None
-    message, evidence = _describe(rule, group, exposure)
-    if shadowed_by:
-        evidence["partly_closed_by"] = shadowed_by
+    message, evidence = _describe(rule, group, verdict.exposure)
+    if verdict.closed_by:
+        evidence["partly_closed_by"] = verdict.closed_by
     return Finding(RULE_ID, SEVERITY, TITLE, message, rule.resource, rule.span, evidence)
+
+
+def _invalid(rule: NetworkRule) -> Unresolved:
+    return Unresolved(RULE_ID, rule.resource, rule.span,
+                      f"rule {rule.name!r} has invalid values: " + "; ".join(rule.problems))
 
 
 def check(model: Model, settings: Settings) -> Iterator[RuleOutput]:
     for group in model.groups.values():
         for rule in group.rules:
-            result = _evaluate(rule, group, settings)
+            verdict = evaluate_allow(rule, group, settings.management_ports)
+            result = _evaluate(verdict, group)
+            if result is None and rule.problems:
+                result = _invalid(rule)
             if result is not None:
                 yield result
 
