@@ -208,26 +208,28 @@ def _scan_loc(node: _Scanned) -> _Loc:
 def _zip(value: Any, node: Any, as_loc: Callable[[Any], _Loc],
          spans: dict[tuple[int, Any], Span]) -> bool:
     """Record the span of every value under *value*; False when the trees disagree."""
-    stack = [(value, node)]
+    stack = [(value, as_loc(node))]
     while stack:
-        current, located = stack.pop()
-        _, children, kind = as_loc(located)
+        current, (_, children, kind) = stack.pop()
         if isinstance(current, dict):
             if kind != "map":
                 return False
             by_key = dict(children or ())
             pairs: Iterable[tuple[Any, Any]] = ((k, by_key.get(k)) for k in current)
-        elif isinstance(current, list):
+        else:
             if kind != "seq" or len(children or ()) != len(current):
                 return False
             pairs = enumerate(children or ())
-        else:
-            continue
         for key, child in pairs:
             if child is None:
                 return False
-            spans[(id(current), key)] = as_loc(child)[0]
-            stack.append((current[key], child))
+            located = as_loc(child)
+            spans[(id(current), key)] = located[0]
+            item = current[key]
+            if isinstance(item, dict | list):
+                stack.append((item, located))
+            elif located[2] != "scalar":
+                return False
     return True
 
 
