@@ -488,3 +488,50 @@ def test_no_findings_on_fixed_samples(monkeypatch):
     assert result.errors == []
     assert [f for f in result.findings if f.rule_id == "zt_net_001"] == []
     assert result.unresolved == []
+
+
+# --- robustness ------------------------------------------------------------------------------
+
+_MUTATIONS = [None, True, -5, 1.5, 10**9, "x", [], {}, "[copyIndex()]", "[parameters('nope')]",
+              "[concat(", "[range(0, 99999)]", "[[", "[reference('a').b[0]]",
+              {"copy": [{"name": {}, "count": "[variables('x')]", "input": 1}]},
+              {"copy": [{"name": "a", "count": 3, "input": "[copyIndex('a')]"}]},
+              {"copy": {"name": "l", "count": 2}}, {"scope": "inner"},
+              {"template": {"resources": [{"type": "Microsoft.X/y", "name": "[copyIndex()]"}]}}]
+
+
+def _slots(value, found):
+    if isinstance(value, dict):
+        for key in list(value):
+            found.append((value, key))
+            _slots(value[key], found)
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            found.append((value, index))
+            _slots(item, found)
+    return found
+
+
+def test_mutated_samples_never_crash(tmp_path):
+    """Structure-aware mutations of the samples: errors and Unknowns, never an exception."""
+    import random
+
+    rng = random.Random(20240601)
+    sources = sorted(p for p in SAMPLES.rglob("*.json") if "parameters" not in p.name)
+    options = ParseOptions(limits=Limits(max_loop_items=200))
+    for _ in range(300):
+        document = json.loads(rng.choice(sources).read_text())
+        slots = _slots(document, [])
+        for _ in range(rng.randint(1, 4)):
+            parent, key = rng.choice(slots)
+            current = parent[key]
+            if isinstance(current, str) and current.startswith("[") and rng.random() < 0.5:
+                cut = rng.randrange(len(current))
+                parent[key] = current[:cut] + rng.choice(["'", ")", "(", ",", "]", ".x"]) \
+                    + current[cut:]
+            else:
+                parent[key] = rng.choice(_MUTATIONS)
+        path = tmp_path / "fuzz.json"
+        path.write_text(json.dumps(document, indent=1))
+        result = parse_file(path, "fuzz.json", options)
+        assert not [e for e in result.errors if "internal error" in e.message]

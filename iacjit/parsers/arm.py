@@ -100,6 +100,11 @@ def parse_file(path: Path, display: str, options: ParseOptions) -> ParseResult:
             InputError(display, "template nests too deeply to evaluate; later resources "
                        "were not read")
         )
+    except Exception as exc:  # noqa: BLE001 - last resort: one bad file must not end the scan
+        result.errors.append(
+            InputError(display, f"internal error while evaluating the template "
+                       f"({type(exc).__name__}: {exc}); please report it")
+        )
     seen: set[tuple[str, int | None]] = set()
     for problem in base.problems:
         line = problem.span.line if problem.span else None

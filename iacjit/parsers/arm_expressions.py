@@ -523,13 +523,13 @@ def _tree_dict(value: dict[str, Any], ctx: EvalContext, path: tuple[Any, ...],
             sink((*path, name), value, key)
         out[name] = evaluate_tree(item, ctx, parent=value, key=key, path=(*path, name), sink=sink)
     for position, spec in enumerate(specs or ()):
-        if sink:
-            sink((*path, spec.get("name")), value["copy"], position)
         try:
             name, items = _property_loop(spec, ctx, path, sink)
         except ExpressionError as exc:
             ctx.problem(f"property copy loop: {exc}", value["copy"], position)
             continue
+        if sink:
+            sink((*path, name), value["copy"], position)
         out[name] = items
     return out
 
