@@ -403,16 +403,24 @@ def test_lines_survive_escapes_yaml_rejects(tmp_path):
         text, '"securityRules": [', 2) + 1
 
 
-def test_utf8_bom_is_accepted(tmp_path):
-    result = parse(tmp_path, b"\xef\xbb\xbf" + template([nsg_decl("bom")]).encode())
+@pytest.mark.parametrize("encode", [
+    lambda text: b"\xef\xbb\xbf" + text.encode(),
+    lambda text: text.encode("utf-16"),  # with a byte-order mark
+    lambda text: text.encode("utf-32"),
+])
+def test_byte_order_marked_files_are_read(tmp_path, encode):
+    text = template([nsg_decl("bom")])
+    result = parse(tmp_path, encode(text))
     assert [r.attributes["name"] for r in result.resources] == ["bom"]
+    assert result.resources[0].span.line == line_of(text, f'"type": "{NSG}"') - 1
 
 
 @pytest.mark.parametrize(("content", "message", "line"), [
     (b"", "file is empty", None),
     (b"  \n\t\n", "file is empty", None),
     (b"\x00\x01\x02binary", "binary", None),
-    ("\ufeff{}".encode("utf-16"), "UTF-16", 1),
+    (b"\xff\xfe{\x00\x00\xd8", "not valid UTF-16", 1),
+    ("\n".encode("utf-16"), "file is empty", None),
     (b'{\n  "a": "caf\xe9"\n}', "not valid UTF-8", 2),
     (b'{\n  "resources": [\n    {"type": "Microsoft.Network/x"', "invalid JSON", 3),
     (b'{"resources": [}', "invalid JSON", 1),

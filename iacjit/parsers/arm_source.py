@@ -49,11 +49,11 @@ class SourceMap:
         return self.spans.get((id(parent), key))
 
 
-_UTF16_32_BOMS = (
-    (b"\xff\xfe\x00\x00", "UTF-32"),
-    (b"\x00\x00\xfe\xff", "UTF-32"),
-    (b"\xff\xfe", "UTF-16"),
-    (b"\xfe\xff", "UTF-16"),
+_UTF16_32_BOMS = (  # longest first: the UTF-32-LE mark starts with the UTF-16-LE one
+    (b"\xff\xfe\x00\x00", "utf-32"),
+    (b"\x00\x00\xfe\xff", "utf-32"),
+    (b"\xff\xfe", "utf-16"),
+    (b"\xfe\xff", "utf-16"),
 )
 
 _COMMENT_OR_STRING = re.compile(r'"(?:[^"\\\n]|\\.)*"|//[^\n]*|/\*[\s\S]*?\*/')
@@ -62,11 +62,17 @@ _COMMENT_OR_STRING = re.compile(r'"(?:[^"\\\n]|\\.)*"|//[^\n]*|/\*[\s\S]*?\*/')
 def decode(data: bytes) -> str:
     """Bytes → text, refusing what no template editor would produce.
 
-    A UTF-8 byte-order mark is accepted (Visual Studio writes one and ARM accepts it).
+    UTF-8 is the norm; a UTF-8 byte-order mark is accepted (Visual Studio writes one and ARM
+    accepts it), and so is UTF-16/UTF-32 *with* a byte-order mark (Windows editors save that,
+    the Azure CLI reads it; the CloudFormation parser accepts the same).
     """
-    for bom, name in _UTF16_32_BOMS:
+    for bom, codec in _UTF16_32_BOMS:
         if data.startswith(bom):
-            raise SourceError(f"file is {name}-encoded (byte-order mark); save it as UTF-8", 1, 1)
+            try:
+                return _non_empty(data.decode(codec))
+            except UnicodeDecodeError:
+                raise SourceError(f"file starts with a {codec.upper()} byte-order mark but is "
+                                  f"not valid {codec.upper()}", 1, 1) from None
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
     if b"\x00" in data[:8192]:
@@ -77,8 +83,15 @@ def decode(data: bytes) -> str:
         line = data.count(b"\n", 0, exc.start) + 1
         column = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
         raise SourceError(
-            f"file is not valid UTF-8 (byte 0x{data[exc.start]:02x})", line, column
+            f"file is not valid UTF-8 (byte 0x{data[exc.start]:02x}); save it as UTF-8",
+            line, column,
         ) from None
+    return _non_empty(text)
+
+
+def _non_empty(text: str) -> str:
+    if text.startswith("\ufeff"):
+        text = text[1:]
     if not text.strip():
         raise SourceError("file is empty")
     return text
