@@ -543,3 +543,26 @@ def test_mutated_samples_never_crash(tmp_path):
         path.write_text(json.dumps(document, indent=1))
         result = parse_file(path, "fuzz.json", options)
         assert not [e for e in result.errors if "internal error" in e.message]
+
+
+def test_conditions_do_not_cascade_to_nested_children(tmp_path):
+    """ARM: "Conditional deployment doesn't cascade to child resources"."""
+    off = nsg_decl("off-nsg", condition=False)
+    off["resources"] = [{"type": "securityRules", "name": "still", "properties": {}}]
+    old = {"type": NSG, "name": "old-nsg", "existing": True,
+           "resources": [{"type": "securityRules", "name": "added", "properties": {}}]}
+    result = parse(tmp_path, template([off, old]))
+    assert [r.address for r in result.resources] == [
+        f"{RULE}/off-nsg/still", f"{RULE}/old-nsg/added"]
+
+
+def test_uncertain_deployment_marks_its_inner_resources(tmp_path):
+    nested = {
+        "type": "Microsoft.Resources/deployments", "name": "maybe",
+        "condition": "[reference('flag').enabled]",
+        "properties": {"mode": "Incremental", "template": {"resources": [nsg_decl("inner")]}},
+    }
+    result = parse(tmp_path, template([nested]))
+    resources = by_address(result)
+    for address in ("Microsoft.Resources/deployments/maybe", f"{NSG}/inner"):
+        assert any("condition unknown" in n for n in resources[address].notes), address

@@ -75,22 +75,28 @@ class Expander:
 
     # --- templates -------------------------------------------------------------------------
 
-    def template(self, template: dict[str, Any], ctx: EvalContext, depth: int) -> None:
+    def template(self, template: dict[str, Any], ctx: EvalContext, depth: int,
+                 inherited: tuple[str, ...] = ()) -> None:
+        """Expand *template*'s resources; *inherited* notes come from an enclosing deployment
+        whose own deployment is uncertain (unknown condition or loop count)."""
         resources = template.get("resources")
         for key, declaration in _declarations(resources):
-            self.declaration(resources, key, declaration, ctx, None, depth)
+            self.declaration(resources, key, declaration, ctx, None, depth, inherited)
 
     def declaration(self, container: Any, key: Any, decl: Any, ctx: EvalContext,
-                    parent: tuple[str, Any] | None, depth: int) -> None:
+                    parent: tuple[str, Any] | None, depth: int,
+                    inherited: tuple[str, ...]) -> None:
         span = self.span(container, key)
         if not isinstance(decl, dict):
             self.error("a resource declaration must be an object", span)
             return
         if decl.get("existing") is True:
-            return  # referenced, not deployed
+            # referenced, not deployed; children nested under it still are
+            self.children(decl, ctx, parent, depth, inherited)
+            return
         loop = decl.get("copy")
         if not isinstance(loop, dict):
-            self.instance(decl, span, ctx, parent, depth, [])
+            self.instance(decl, span, ctx, parent, depth, inherited)
             return
         name = evaluate_tree(loop.get("name", ""), ctx, parent=loop, key="name")
         name = name if isinstance(name, str) else ""
@@ -102,11 +108,29 @@ class Expander:
         if isinstance(count, Unknown):
             note = f"copy loop {name!r}: {count.reason}; one instance evaluated with unknown index"
             inner = ctx.with_copy_index(name or None, Unknown(count.reason), default=True)
-            self.instance(decl, span, inner, parent, depth, [note])
+            self.instance(decl, span, inner, parent, depth, (*inherited, note))
             return
         for index in range(count):
             inner = ctx.with_copy_index(name or None, index, default=True)
-            self.instance(decl, span, inner, parent, depth, [])
+            self.instance(decl, span, inner, parent, depth, inherited)
+
+    def children(self, decl: dict[str, Any], ctx: EvalContext, parent: tuple[str, Any] | None,
+                 depth: int, inherited: tuple[str, ...],
+                 identity: tuple[Any, Any] | None = None) -> None:
+        """Expand the resources nested under *decl* (ARM conditions do not cascade to them)."""
+        nested = decl.get("resources")
+        if not nested:
+            return
+        if identity is None:
+            raw_type = evaluate_tree(decl.get("type"), ctx, parent=decl, key="type")
+            full_type = _compose_type(parent[0] if parent else None, raw_type)
+            raw_name = evaluate_tree(decl.get("name"), ctx, parent=decl, key="name")
+            identity = (full_type, _compose_name(parent[1] if parent else None, raw_name,
+                                                 full_type))
+        if not isinstance(identity[0], str):
+            return
+        for key, child in _declarations(nested):
+            self.declaration(nested, key, child, ctx, identity, depth, inherited)
 
     # --- one instance ----------------------------------------------------------------------
 
@@ -123,11 +147,13 @@ class Expander:
         return f"condition unknown ({reason}); the resource may not be deployed"
 
     def instance(self, decl: dict[str, Any], span: Span, ctx: EvalContext,
-                 parent: tuple[str, Any] | None, depth: int, notes: list[str]) -> None:
+                 parent: tuple[str, Any] | None, depth: int,
+                 inherited: tuple[str, ...]) -> None:
         condition = self._condition(decl, ctx)
         if condition is False:
+            self.children(decl, ctx, parent, depth, inherited)
             return
-        notes = list(notes) + ([condition] if isinstance(condition, str) else [])
+        notes = (*inherited, condition) if isinstance(condition, str) else inherited
         spans: dict[tuple[Any, ...], Span] = {}
 
         def sink(path: tuple[Any, ...], source_parent: Any, source_key: Any) -> None:
@@ -161,13 +187,11 @@ class Expander:
         cap = 100 * ctx.limits.max_loop_items
         if tree_size(attributes, cap) > cap:
             self.error(f"resource {full_type} is larger than {cap} values; skipped", span)
-            return
-        self.emit(full_type, full_name, decl, attributes, span, spans, notes)
+        else:
+            self.emit(full_type, full_name, decl, attributes, span, spans, list(notes))
         if is_deployment:
-            self.deployment(decl, attributes, span, ctx, depth)
-        children = decl.get("resources")
-        for key, child in _declarations(children):
-            self.declaration(children, key, child, ctx, (full_type, full_name), depth)
+            self.deployment(decl, attributes, span, ctx, depth, notes)
+        self.children(decl, ctx, parent, depth, inherited, (full_type, full_name))
 
     def emit(self, full_type: str, name: Any, decl: dict[str, Any],
              attributes: dict[str, Any], span: Span, spans: dict[tuple[Any, ...], Span],
@@ -196,7 +220,7 @@ class Expander:
     # --- nested deployments ----------------------------------------------------------------
 
     def deployment(self, decl: dict[str, Any], attributes: dict[str, Any], span: Span,
-                   ctx: EvalContext, depth: int) -> None:
+                   ctx: EvalContext, depth: int, notes: tuple[str, ...]) -> None:
         raw_props = decl.get("properties")
         if not isinstance(raw_props, dict):
             return
@@ -228,7 +252,7 @@ class Expander:
             inner = template_context(template, supplied, scope)
         else:
             inner = scope  # outer scope: the nested template sees the parent's names
-        self.template(template, inner, depth + 1)
+        self.template(template, inner, depth + 1, notes)
 
     def _passed_parameters(self, raw_props: dict[str, Any], props: Any, ctx: EvalContext,
                            span: Span) -> dict[str, Any]:
