@@ -49,6 +49,81 @@ class SecurityGroup:
     cloud: str  # "azure" | "aws"
     resource: RawResource
     rules: list[NetworkRule] = field(default_factory=list)
+    declared: bool = True  # False: only standalone rules of a group outside the plan are seen
+    scope_id: str | Unknown | None = None  # Azure resource id, lower case, for alert scopes
+
+
+@dataclass
+class AccessPath:
+    """One way internet traffic can reach a VM, and the groups it must pass.
+
+    ``layers`` are passed in order and each must allow (Azure: subnet NSG, then NIC NSG); inside
+    one layer any group allowing is enough (AWS: the security groups of an instance).  An empty
+    ``layers`` list means nothing filters the traffic.  ``ports`` limits the path to the ports it
+    forwards (a NAT or DNAT rule), None means every port.
+    """
+
+    via: str
+    reachable: bool | Unknown
+    layers: list[list[str]]
+    nic: str = ""
+    ports: frozenset[int] | None = None
+    filtered_when_no_group: bool = False  # Standard public IPs are closed unless an NSG allows
+
+
+@dataclass
+class VirtualMachine:
+    key: str
+    name: str
+    cloud: str
+    os: str | Unknown  # "linux" | "windows"
+    resource: RawResource
+    paths: list[AccessPath] = field(default_factory=list)
+    alternatives: list[str] = field(default_factory=list)  # AWS access without standing ingress
+    alternative_problems: list[str] = field(default_factory=list)  # why one could not be decided
+
+    @property
+    def groups(self) -> list[str]:
+        """Every group in front of the VM, on any path, in order of first appearance."""
+        seen: dict[str, None] = {}
+        for path in self.paths:
+            for layer in path.layers:
+                seen.update(dict.fromkeys(layer))
+        return list(seen)
+
+
+@dataclass
+class JitEntry:
+    """One ``virtualMachines[]`` entry of a JIT policy."""
+
+    vm: str | None  # key of the VM it resolves to
+    vm_text: str  # the id as written/evaluated, for messages
+    ports: dict[int, str]  # port -> protocol ("tcp", "udp", "*")
+    span: Span
+    unknown: str | None = None  # why the entry could not be resolved
+
+
+@dataclass
+class JitPolicy:
+    name: str
+    resource: RawResource
+    entries: list[JitEntry] = field(default_factory=list)
+
+
+@dataclass
+class ChangeAlert:
+    """Something that watches (or denies) NSG/security-group rule writes.
+
+    ``problems`` says why it is not effective (empty when it is); ``scopes`` are lower-case
+    resource-id prefixes it covers (Azure) or ``["*"]`` for an account-wide control (AWS).
+    """
+
+    name: str
+    cloud: str
+    kind: str  # "activity-log-alert" | "policy-deny" | "metric-filter-alarm" | "eventbridge-rule"
+    resource: RawResource
+    scopes: list[str | Unknown] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -56,4 +131,6 @@ class Model:
     """Everything one invocation of iacjit knows about the plan."""
 
     groups: dict[str, SecurityGroup] = field(default_factory=dict)
-    orphan_rules: list[NetworkRule] = field(default_factory=list)
+    vms: dict[str, VirtualMachine] = field(default_factory=dict)
+    jit_policies: list[JitPolicy] = field(default_factory=list)
+    alerts: list[ChangeAlert] = field(default_factory=list)

@@ -54,6 +54,7 @@ def _rule(
     from_port: Any,
     to_port: Any,
     source_values: list[Any],
+    peers: tuple[tuple[str, Any], ...] | list[tuple[str, Any]] = (),
     group: str,
     resource: RawResource,
     path: tuple,
@@ -65,7 +66,7 @@ def _rule(
         access="allow",
         protocols=fields.protocols(protocol),
         ports=_ports(protocol, from_port, to_port, problems),
-        sources=fields.sources(source_values),
+        sources=fields.sources(source_values) + _peer_labels(peers),
         priority=None,
         group=group,
         resource=resource,
@@ -74,12 +75,31 @@ def _rule(
     )
 
 
+def _peer_labels(peers: Any) -> tuple[str, ...]:
+    """Non-CIDR sources (groups, prefix lists, self) as labels: never internet, never unknown.
+
+    They matter to "admits the port from any source" (zt_vis_010), not to internet exposure.
+    """
+    labels = []
+    for kind, value in peers:
+        if value is True:
+            labels.append(f"{kind}:self")
+        elif value not in (None, False, "", []):
+            for item in value if isinstance(value, list) else [value]:
+                labels.append(f"{kind}:{item}")
+    return tuple(labels)
+
+
 def _tf_inline(entry: dict[str, Any], **common: Any) -> NetworkRule:
     return _rule(
         protocol=entry.get("protocol"),
         from_port=entry.get("from_port"),
         to_port=entry.get("to_port"),
         source_values=fields.values_of(entry, "cidr_blocks", "ipv6_cidr_blocks"),
+        peers=[("security-group", entry.get("security_groups")),
+               ("security-group", entry.get("source_security_group_id")),
+               ("prefix-list", entry.get("prefix_list_ids")),
+               ("security-group", entry.get("self"))],
         **common,
     )
 
@@ -90,6 +110,9 @@ def _cfn_entry(entry: dict[str, Any], **common: Any) -> NetworkRule:
         from_port=entry.get("FromPort"),
         to_port=entry.get("ToPort"),
         source_values=fields.values_of(entry, "CidrIp", "CidrIpv6"),
+        peers=[("security-group", entry.get("SourceSecurityGroupId")),
+               ("security-group", entry.get("SourceSecurityGroupName")),
+               ("prefix-list", entry.get("SourcePrefixListId"))],
         **common,
     )
 
@@ -132,7 +155,8 @@ def _owning_group(model: Model, resource: RawResource, target: Any) -> SecurityG
     key = _group_key(resource.root, f"external:{label}" if label else resource.address)
     if key not in model.groups:
         model.groups[key] = SecurityGroup(
-            key=key, name=label or resource.address, cloud="aws", resource=resource
+            key=key, name=label or resource.address, cloud="aws", resource=resource,
+            declared=False,
         )
     return model.groups[key]
 
@@ -158,6 +182,8 @@ def add_standalone_rules(model: Model, resources: list[RawResource]) -> None:
                 from_port=attrs.get("from_port"),
                 to_port=attrs.get("to_port"),
                 source_values=fields.values_of(attrs, "cidr_ipv4", "cidr_ipv6"),
+                peers=[("security-group", attrs.get("referenced_security_group_id")),
+                       ("prefix-list", attrs.get("prefix_list_id"))],
                 group=group.key,
                 resource=resource,
                 path=(),

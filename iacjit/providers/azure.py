@@ -13,6 +13,7 @@ from iacjit.model.raw import RawResource
 from iacjit.model.semantic import Model, NetworkRule, SecurityGroup
 from iacjit.model.values import is_known
 from iacjit.providers import fields
+from iacjit.providers.index import azure_resource_id
 
 TF_NSG = "azurerm_network_security_group"
 TF_RULE = "azurerm_network_security_rule"
@@ -97,7 +98,8 @@ def add_groups(model: Model, resources: list[RawResource]) -> None:
         else:
             continue
         key = _group_key(resource)
-        group = SecurityGroup(key=key, name=name, cloud="azure", resource=resource)
+        group = SecurityGroup(key=key, name=name, cloud="azure", resource=resource,
+                              scope_id=azure_resource_id(resource))
         for index, (decl, props) in enumerate(rule_items):
             path = (*path_root, index)
             if not isinstance(decl, dict) or not isinstance(props, dict):
@@ -147,7 +149,8 @@ def add_standalone_rules(model: Model, resources: list[RawResource]) -> None:
                 else _group_key(resource)
             )
             group = model.groups.get(key) or SecurityGroup(
-                key=key, name=_name(nsg_name, resource.address), cloud="azure", resource=resource
+                key=key, name=_name(nsg_name, resource.address), cloud="azure",
+                resource=resource, declared=False,
             )
             model.groups[key] = group
         group.rules.append(_rule(props, rule_name, group.key, resource, ()))

@@ -9,7 +9,7 @@ from typing import Any
 from iacjit.model.raw import RawResource, Span
 from iacjit.model.semantic import Model
 
-SEVERITIES = ("critical", "high", "medium", "low")
+SEVERITIES = ("critical", "high", "medium", "low", "info")
 
 
 @dataclass(frozen=True)
@@ -29,6 +29,7 @@ class Finding:
     span: Span
     evidence: dict[str, Any]
     suppressed: bool = False
+    subject: str = ""  # key of the model object the finding is about (group, VM): joins chains
 
 
 @dataclass

@@ -53,7 +53,8 @@ def _evaluate(verdict: RuleVerdict, group: SecurityGroup) -> RuleOutput | None:
     message, evidence = _describe(rule, group, verdict.exposure)
     if verdict.closed_by:
         evidence["partly_closed_by"] = verdict.closed_by
-    return Finding(RULE_ID, SEVERITY, TITLE, message, rule.resource, rule.span, evidence)
+    return Finding(RULE_ID, SEVERITY, TITLE, message, rule.resource, rule.span, evidence,
+                   subject=group.key)
 
 
 def _invalid(rule: NetworkRule) -> Unresolved:

@@ -1,0 +1,282 @@
+"""What watches or denies NSG rule writes in Azure: activity-log alerts and Deny policies.
+
+An alert is effective only when it is enabled, in the Administrative category, on the operation
+``Microsoft.Network/networkSecurityGroups/securityRules/write`` (the only one a rule added with
+``az network nsg rule create`` logs), not narrowed by level/status/caller filters, and has an
+action group.  Each way it falls short is recorded so the finding can say why.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from iacjit.model.raw import RawResource
+from iacjit.model.semantic import ChangeAlert, Model
+from iacjit.model.values import (
+    DEPLOYMENT_SUBSCRIPTION,
+    ResourceRef,
+    Unknown,
+    is_known,
+    unknown_reason,
+)
+from iacjit.providers.index import ResourceIndex, azure_resource_id, parse_arm_id
+
+RULE_WRITE = "microsoft.network/networksecuritygroups/securityrules/write"
+NSG_WRITE = "microsoft.network/networksecuritygroups/write"
+NARROWING = {"level", "levels", "status", "statuses", "sub_status", "sub_statuses", "caller",
+             "substatus", "properties.status", "properties.substatus"}
+ASSIGNMENT_TYPES = {
+    "azurerm_subscription_policy_assignment", "azurerm_resource_group_policy_assignment",
+    "azurerm_management_group_policy_assignment", "azurerm_resource_policy_assignment",
+    "azurerm_policy_assignment", "microsoft.authorization/policyassignments",
+}
+ALZ_DENY_MGMT = "deny-mgmtports-from-internet"
+
+
+def _text(value: Any) -> str | None:
+    return str(value).strip().lower() if value is not None and is_known(value) else None
+
+
+def _scope(value: Any, origin: RawResource, index: ResourceIndex) -> str | Unknown:
+    """A scope as a lower-case resource-id prefix."""
+    target = index.resolve(value, origin) if isinstance(value, ResourceRef) else None
+    if target is not None:
+        if target.type == "azurerm_resource_group":
+            name = target.attributes.get("name")
+            if is_known(name) and name:
+                return f"/subscriptions/{DEPLOYMENT_SUBSCRIPTION}/resourcegroups/{name}".lower()
+        resource_id = azure_resource_id(target)
+        if resource_id is not None:
+            return resource_id
+    if isinstance(value, str) and is_known(value):
+        return value.strip().rstrip("/").lower()
+    return Unknown(unknown_reason(value) or f"scope {value} is unknown")
+
+
+class _Conditions:
+    """Field/value pairs of an alert's criteria, normalised across azurerm and ARM."""
+
+    def __init__(self) -> None:
+        self.category: list[Any] = []
+        self.operations: list[Any] = []
+        self.narrowing: list[str] = []
+        self.scope_filters: list[Any] = []
+        self.undecided: list[str] = []
+
+    def add(self, field: str, value: Any) -> None:
+        name = field.strip().lower()
+        values = value if isinstance(value, list) else [value]
+        if name == "category":
+            self.category += values
+        elif name in {"operation_name", "operationname"}:
+            self.operations += values
+        elif name in NARROWING:
+            if values and values != [None]:
+                self.narrowing.append(name)
+        elif name in {"resource_id", "resourceid", "resource_group", "resourcegroup"}:
+            self.scope_filters += values
+
+    def add_arm(self, condition: Any) -> None:
+        if not isinstance(condition, dict):
+            return
+        for item in condition.get("allOf") or []:
+            if not isinstance(item, dict):
+                continue
+            if "anyOf" in item:
+                fields = {}
+                for option in item.get("anyOf") or []:
+                    if isinstance(option, dict) and "field" in option:
+                        fields.setdefault(str(option["field"]), []).append(option.get("equals"))
+                for field, values in fields.items():
+                    self.add(field, values)
+            elif "field" in item:
+                value = item.get("equals", item.get("containsAny"))
+                self.add(str(item["field"]), value)
+
+
+def _alert(resource: RawResource, index: ResourceIndex) -> ChangeAlert | None:
+    attrs = resource.attributes
+    conditions = _Conditions()
+    if resource.type == "azurerm_monitor_activity_log_alert":
+        enabled = attrs.get("enabled", True)
+        scopes = attrs.get("scopes") or []
+        for criteria in attrs.get("criteria") or []:
+            if isinstance(criteria, dict):
+                for field, value in criteria.items():
+                    conditions.add(field, value)
+        actions = [a.get("action_group_id") for a in attrs.get("action") or []
+                   if isinstance(a, dict)]
+    elif resource.type.lower() == "microsoft.insights/activitylogalerts":
+        props = attrs.get("properties") if isinstance(attrs.get("properties"), dict) else {}
+        enabled = props.get("enabled", True)
+        scopes = props.get("scopes") or []
+        conditions.add_arm(props.get("condition"))
+        groups = (props.get("actions") or {}).get("actionGroups") if isinstance(
+            props.get("actions"), dict) else None
+        actions = [g.get("actionGroupId") for g in groups or [] if isinstance(g, dict)]
+    else:
+        return None
+    name = attrs.get("name")
+    alert = ChangeAlert(name=str(name) if is_known(name) and name else resource.address,
+                        cloud="azure", kind="activity-log-alert", resource=resource)
+    scope_list = scopes if isinstance(scopes, list) else [scopes]
+    if conditions.scope_filters:
+        scope_list = conditions.scope_filters
+    alert.scopes = [_scope(s, resource, index) for s in scope_list]
+    if not alert.scopes:
+        alert.problems.append("it has no scope")
+    if not is_known(enabled):
+        alert.scopes = [Unknown(f"whether the alert is enabled is unknown: "
+                                f"{unknown_reason(enabled)}")]
+    elif enabled is False or str(enabled).lower() == "false":
+        alert.problems.append("it is disabled")
+    categories = [_text(c) for c in conditions.category]
+    if "administrative" not in categories:
+        shown = ", ".join(str(c) for c in conditions.category) or "none"
+        alert.problems.append(f"its category is {shown}, not Administrative")
+    operations = [_text(o) for o in conditions.operations]
+    if RULE_WRITE not in operations:
+        if NSG_WRITE in operations:
+            alert.problems.append(
+                "it watches networkSecurityGroups/write, which a rule added on its own "
+                "(az network nsg rule create) does not log; watch "
+                "networkSecurityGroups/securityRules/write")
+        else:
+            shown = ", ".join(str(o) for o in conditions.operations) or "no operation"
+            alert.problems.append(
+                f"it watches {shown}, not Microsoft.Network/networkSecurityGroups/"
+                "securityRules/write")
+    if conditions.narrowing:
+        alert.problems.append(
+            f"it is narrowed by a {', '.join(sorted(set(conditions.narrowing)))} filter")
+    if not [a for a in actions if a]:
+        alert.problems.append("it has no action group, so nobody is notified")
+    return alert
+
+
+def _policy_rule(definition: RawResource | None) -> Any:
+    if definition is None:
+        return None
+    attrs = definition.attributes
+    rule = attrs.get("policy_rule")
+    if rule is None and isinstance(attrs.get("properties"), dict):
+        rule = attrs["properties"].get("policyRule")
+    if isinstance(rule, str):
+        try:
+            return json.loads(rule)
+        except ValueError:
+            return None
+    return rule
+
+
+def _denies_rule_writes(definition: RawResource | None, definition_id: Any,
+                        assignment_parameters: Any) -> bool | None:
+    """True/False when known; None when the definition is outside the plan and not known."""
+    if isinstance(definition_id, str) and definition_id.lower().rstrip("/").endswith(
+            ALZ_DENY_MGMT):
+        return True
+    rule = _policy_rule(definition)
+    if rule is None:
+        return None
+    text = json.dumps(rule, default=str).lower()
+    if "networksecuritygroups/securityrules" not in text:
+        return False
+    effect = (rule.get("then") or {}).get("effect") if isinstance(rule, dict) else None
+    if isinstance(effect, str) and "parameters(" in effect.lower():
+        effect = _effect_parameter(definition, effect, assignment_parameters)
+    return isinstance(effect, str) and effect.strip().lower() == "deny"
+
+
+def _effect_parameter(definition: RawResource, expression: str, assigned: Any) -> Any:
+    name = expression.split("parameters(", 1)[1].split(")", 1)[0].strip(" '\"")
+    if isinstance(assigned, str):
+        try:
+            assigned = json.loads(assigned)
+        except ValueError:
+            assigned = None
+    if isinstance(assigned, dict) and name in assigned:
+        value = assigned[name]
+        return value.get("value") if isinstance(value, dict) else value
+    declared = definition.attributes.get("parameters")
+    if declared is None and isinstance(definition.attributes.get("properties"), dict):
+        declared = definition.attributes["properties"].get("parameters")
+    if isinstance(declared, str):
+        try:
+            declared = json.loads(declared)
+        except ValueError:
+            declared = None
+    if isinstance(declared, dict) and isinstance(declared.get(name), dict):
+        return declared[name].get("defaultValue")
+    return None
+
+
+def _assignment(resource: RawResource, index: ResourceIndex) -> ChangeAlert | None:
+    rtype = resource.type.lower()
+    if rtype not in ASSIGNMENT_TYPES:
+        return None
+    attrs = resource.attributes
+    props = attrs.get("properties") if isinstance(attrs.get("properties"), dict) else attrs
+    definition_id = props.get("policy_definition_id", props.get("policyDefinitionId"))
+    definition = index.resolve(definition_id, resource)
+    denies = _denies_rule_writes(definition, definition_id,
+                                 props.get("parameters"))
+    if not denies:
+        return None
+    name = attrs.get("name")
+    alert = ChangeAlert(name=str(name) if is_known(name) and name else resource.address,
+                        cloud="azure", kind="policy-deny", resource=resource)
+    enforce = props.get("enforce", True)
+    mode = props.get("enforcementMode", props.get("enforcement_mode"))
+    if enforce is False or _text(mode) == "donotenforce":
+        alert.problems.append("its enforcement mode is DoNotEnforce")
+    scope = (props.get("subscription_id") or props.get("resource_group_id")
+             or props.get("resource_id") or props.get("scope"))
+    if props.get("management_group_id") is not None:
+        alert.scopes = ["/"]
+    elif scope is not None:
+        alert.scopes = [_scope(scope, resource, index)]
+    else:
+        alert.scopes = [f"/subscriptions/{DEPLOYMENT_SUBSCRIPTION}"]
+    return alert
+
+
+def add_alerts(model: Model, resources: list[RawResource], index: ResourceIndex) -> None:
+    for resource in resources:
+        found = _alert(resource, index) or _assignment(resource, index)
+        if found is not None:
+            model.alerts.append(found)
+
+
+def scope_covers(scope: str | Unknown, target: str | Unknown | None) -> bool | Unknown:
+    """Does an alert *scope* (id prefix) cover the resource id *target*?"""
+    if isinstance(scope, Unknown):
+        return scope
+    if target is None:
+        return Unknown("the NSG's resource id is unknown")
+    if isinstance(target, Unknown):
+        return target
+    if scope == "/":
+        return True
+    scope_parts = [p for p in scope.split("/") if p]
+    target_parts = [p for p in target.split("/") if p]
+    if len(scope_parts) > len(target_parts):
+        return False
+    for ours, theirs in zip(scope_parts, target_parts, strict=False):
+        if ours == theirs:
+            continue
+        markers = {ours, theirs} & {"<deployment-subscription>", "<deployment-resource-group>"}
+        if markers:
+            return Unknown(f"whether {scope} covers {target} depends on where the template "
+                           "is deployed")
+        return False
+    return True
+
+
+def describe_scope(scope: str | Unknown) -> str:
+    if isinstance(scope, Unknown):
+        return str(scope)
+    parsed = parse_arm_id(scope)
+    if parsed is None and scope.startswith("/subscriptions/"):
+        return "the deploying subscription" if DEPLOYMENT_SUBSCRIPTION in scope else scope
+    return scope
