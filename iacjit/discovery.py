@@ -40,7 +40,9 @@ def _sniff(path: Path) -> str | None:
     if "AWSTemplateFormatVersion" in head or "AWS::" in head:
         return CLOUDFORMATION
     if name.endswith(".json"):
-        if "deploymentTemplate.json" in head or ('"resources"' in head and "Microsoft." in head):
+        lowered = head.lower()
+        if "deploymenttemplate.json" in lowered or (
+                '"resources"' in head and "microsoft." in lowered):
             return ARM
         if '"planned_values"' in head or '"terraform_version"' in head:
             return TERRAFORM_PLAN

@@ -12,6 +12,7 @@ from iacjit.model.raw import RawResource
 from iacjit.model.semantic import Model, NetworkRule, SecurityGroup
 from iacjit.model.values import ResourceRef, Unknown, is_known, unknown_reason
 from iacjit.providers import fields
+from iacjit.providers.fields import unique_key as _unique
 from iacjit.semantics.ports import ALL_PORTS, PortSyntaxError, port_range
 from iacjit.semantics.protocols import means_all_ports, normalise_protocol
 
@@ -132,7 +133,7 @@ def add_groups(model: Model, resources: list[RawResource]) -> None:
             name = props.get("GroupName") or resource.address
         else:
             continue
-        key = _group_key(resource.root, resource.address)
+        key = _unique(model, _group_key(resource.root, resource.address))
         group_name = str(name) if is_known(name) else resource.address
         group = SecurityGroup(key=key, name=group_name, cloud="aws", resource=resource)
         for index, entry in enumerate(fields.rule_entries(entries)):

@@ -13,6 +13,7 @@ from iacjit.model.raw import RawResource
 from iacjit.model.semantic import Model, NetworkRule, SecurityGroup
 from iacjit.model.values import is_known
 from iacjit.providers import fields
+from iacjit.providers.fields import unique_key as _unique
 from iacjit.providers.index import azure_resource_id
 
 TF_NSG = "azurerm_network_security_group"
@@ -97,7 +98,7 @@ def add_groups(model: Model, resources: list[RawResource]) -> None:
             ]
         else:
             continue
-        key = _group_key(resource)
+        key = _unique(model, _group_key(resource))
         group = SecurityGroup(key=key, name=name, cloud="azure", resource=resource,
                               scope_id=azure_resource_id(resource))
         for index, (decl, props) in enumerate(rule_items):

@@ -84,6 +84,15 @@ def as_int(value: Any, what: str) -> int | Unknown:
         return Unknown(f"{what} is not a number: {value!r}")
 
 
+def unique_key(model: Any, key: str) -> str:
+    """*key*, or a numbered variant when two declarations share an address (ARM alternatives)."""
+    candidate, n = key, 1
+    while candidate in model.groups:
+        n += 1
+        candidate = f"{key}#{n}"
+    return candidate
+
+
 def unknown_rule(value: Any, name: str, group: str, resource: RawResource,
                  path: tuple) -> NetworkRule:
     """A rule whose whole declaration is unknown (e.g. behind an undecidable condition).
