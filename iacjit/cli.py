@@ -62,7 +62,8 @@ def main() -> None:
 
 @main.command()
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "sarif", "markdown"]),
+              default="text",
               show_default=True, help="Output format.")
 @click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path),
               help="Write the report to FILE instead of standard output.")
@@ -85,7 +86,7 @@ def scan(paths, fmt, output, fail_on, var_files, variables, arm_parameters, cfn_
          exclude) -> None:
     """Scan PATHS (default: the current directory) as one plan."""
     from iacjit.parsers.options import ParseOptions
-    from iacjit.reports import json_report, text_report
+    from iacjit.reports import json_report, markdown_report, sarif_report, text_report
     from iacjit.reports.serialize import to_document
     from iacjit.scan import run_scan
 
@@ -98,7 +99,8 @@ def scan(paths, fmt, output, fail_on, var_files, variables, arm_parameters, cfn_
     result = run_scan(list(paths) or [Path(".")], options, excluded=exclude,
                       progress=_progress_printer())
     code = exit_code(result, fail_on)
-    renderer = {"json": json_report, "text": text_report}[fmt]
+    renderer = {"json": json_report, "text": text_report, "sarif": sarif_report,
+                "markdown": markdown_report}[fmt]
     document = to_document(result, code)
     if output:
         output.write_text(renderer.render(document, color=False), encoding="utf-8")
@@ -114,3 +116,13 @@ def list_rules() -> None:
 
     for rule in ALL_RULES:
         click.echo(f"{rule.id}  {rule.severity:<8}  {rule.title}")
+
+
+def _register_comment() -> None:
+    """``iacjit comment`` lives in iacjit.integrations.command (imports only click here)."""
+    from iacjit.integrations.command import comment
+
+    main.add_command(comment)
+
+
+_register_comment()

@@ -1,0 +1,205 @@
+"""``--format markdown``: the pull-request comment (GitHub, GitLab, Azure DevOps).
+
+The scanned files are untrusted: a resource name, a tag or a file name can be written by
+whoever opens the pull request. Anything from them must render as inert text: no HTML, no
+links, no ``@mention`` or ``#123`` pings, no terminal escapes, no code spans. The Jinja
+environment is therefore *default-deny*: ``finalize`` Markdown-escapes every ``{{ }}`` value
+that is not already ``Markup``, on top of HTML autoescape, and only the filters below produce
+``Markup`` (``md`` for Markdown context, ``h`` for raw-HTML context such as ``<summary>``,
+where Markdown backslash escapes would show literally).
+
+The comment stays under 65,000 characters (GitHub's limit is 65,536) by showing fewer items,
+chains first, and saying so.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Callable
+from functools import lru_cache
+from typing import Any
+from urllib.parse import quote
+
+from jinja2 import Environment, PackageLoader, StrictUndefined
+from markupsafe import Markup
+
+from iacjit.reports.locations import LinkBuilder, link_builder
+
+MARKER = "<!-- iacjit-report -->"
+MAX_CHARS = 65_000
+MAX_STRING = 500  # one scanned string never eats the comment
+
+_SEVERITY_ORDER = {"critical": 0, "high": 1, "medium": 2, "low": 3}
+_INVISIBLE = re.compile(r"[\u200b-\u200f\u202a-\u202e\u2060-\u206f\ufeff]")
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+_WHITESPACE = re.compile(r"[\t\n\r\u2028\u2029\x85]+")
+_SCHEME = re.compile(r"(?i)\b([a-z][a-z0-9+.\-]{0,31}):(?=/)")
+_WWW = re.compile(r"(?i)\bwww\.")
+# Inline Markdown punctuation; "<>&\"'" and backticks are HTML-escaped instead. A list item's
+# content starts a new block, so "1." at the start of a value is escaped too.
+_MD_PUNCT = re.compile(r"([\\*_{}\[\]()#+\-!|~$])")
+_ORDERED = re.compile(r"^(\d+)([.)])(?=\s|$)")
+_PING = re.compile(r"([@#])|([!~%$&])(?=[0-9A-Za-z])")
+ZWJ = "\u200d"
+ZWSP = "\u200b"
+
+
+def _neutral(value: Any, multiline: bool = False) -> str:
+    """Plain text with no control bytes, invisible characters, autolinks or pings."""
+    text = "" if value is None else str(value)
+    if len(text) > MAX_STRING:
+        text = text[:MAX_STRING] + "…"
+    text = _INVISIBLE.sub("", text)
+    if not multiline:
+        text = _WHITESPACE.sub(" ", text)
+    text = _CONTROL.sub("?", text)
+    text = _SCHEME.sub(lambda m: f"{m.group(1)}:{ZWSP}", text)
+    return _WWW.sub(lambda m: m.group(0)[:3] + ZWSP + ".", text)
+
+
+def _unping(text: str) -> str:
+    """A zero-width joiner after ``@``/``#`` (and GitLab's ``!123``, ``~label``...) stops the
+    code host from turning them into mentions or references."""
+    return _PING.sub(lambda m: m.group(0) + ZWJ, text)
+
+
+def _html_and_backticks(text: str) -> str:
+    return html.escape(text, quote=True).replace("`", "&#96;")
+
+
+def md(value: Any) -> Markup:
+    """Escape a scanned string for inline Markdown (and the HTML that Markdown allows)."""
+    if isinstance(value, Markup):
+        return value
+    text = _ORDERED.sub(r"\1\\\2", _MD_PUNCT.sub(r"\\\1", _neutral(value)))
+    return Markup(_html_and_backticks(_unping(text)))
+
+
+def h(value: Any) -> Markup:
+    """Escape a scanned string for a raw-HTML block (``<summary>``): no backslashes there."""
+    if isinstance(value, Markup):
+        return value
+    return Markup(_html_and_backticks(_unping(_neutral(value))))
+
+
+def _safe_url(url: str) -> str:
+    # Percent-encode whatever could end a Markdown link destination or break out of it.
+    return quote(url, safe=":/?&=#%@+,;~")
+
+
+def _finalize(value: Any) -> Any:
+    if value is None:
+        return ""
+    return value if isinstance(value, Markup) else md(value)
+
+
+@lru_cache(maxsize=1)
+def _environment() -> Environment:
+    env = Environment(
+        loader=PackageLoader("iacjit.reports", "templates"),
+        autoescape=True,
+        finalize=_finalize,
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.filters["md"] = md
+    env.filters["h"] = h
+    return env
+
+
+def _where(link: LinkBuilder | None) -> Callable[..., Markup]:
+    def where(file: Any, line: Any = None) -> Markup:
+        label = f"{file}:{line}" if line else f"{file}"
+        url = link(str(file), int(line) if line else None) if (link and file) else None
+        if url:
+            return Markup(f"[{md(label)}]({html.escape(_safe_url(url), quote=True)})")
+        return md(label)
+
+    return where
+
+
+def _severity_key(item: dict[str, Any]) -> int:
+    return _SEVERITY_ORDER.get(item.get("severity", "low"), 9)
+
+
+def _context(document: dict[str, Any], limit: int | None) -> dict[str, Any]:
+    """What the template shows, with at most *limit* items (chains first, then findings...)."""
+    chains = sorted((c for c in document.get("chains") or [] if not c.get("suppressed")),
+                    key=_severity_key)
+    findings = sorted((f for f in document.get("findings") or [] if not f.get("suppressed")),
+                      key=lambda f: (_severity_key(f), f["rule_id"], str(f.get("file")),
+                                     f.get("line") or 0))
+    sections = {
+        "chains": chains,
+        "findings": findings,
+        "unresolved": list(document.get("unresolved") or []),
+        "errors": list(document.get("errors") or []),
+        "not_scanned": list(document.get("not_scanned") or []),
+    }
+    total = sum(len(items) for items in sections.values())
+    left = total if limit is None else limit
+    shown: dict[str, list[dict[str, Any]]] = {}
+    for name, items in sections.items():
+        shown[name] = items[:max(left, 0)]
+        left -= len(shown[name])
+    groups: list[dict[str, Any]] = []
+    for f in shown["findings"]:
+        if not groups or groups[-1]["rule_id"] != f["rule_id"]:
+            groups.append({"rule_id": f["rule_id"], "severity": f.get("severity"),
+                           "title": f.get("title"), "items": [],
+                           "total": sum(g["rule_id"] == f["rule_id"] for g in findings)})
+        groups[-1]["items"].append(f)
+    summary = document.get("summary") or {}
+    counts = [(sev, n) for sev, n in (summary.get("by_severity") or {}).items() if n]
+    return {
+        "marker": Markup(MARKER),
+        "summary": summary,
+        "severity_counts": counts,
+        "tool": document.get("tool") or {},
+        "chains": shown["chains"],
+        "chain_total": len(chains),
+        "groups": groups,
+        "finding_total": len(findings),
+        "unresolved": shown["unresolved"],
+        "errors": shown["errors"],
+        "not_scanned": shown["not_scanned"],
+        "sections_total": {k: len(v) for k, v in sections.items()},
+        "shown": total if limit is None else min(limit, total),
+        "total": total,
+        "truncated": limit is not None and limit < total,
+        "max_chars": MAX_CHARS,
+    }
+
+
+def render(document: dict[str, Any], color: bool = False, *,
+           link: LinkBuilder | None | bool = True, max_chars: int = MAX_CHARS) -> str:
+    """The comment body. ``link=True`` derives source links from the CI environment.
+
+    Too long a comment is re-rendered with fewer items (binary search on the item count) so
+    the result always fits in *max_chars* with an explicit truncation note.
+    """
+    builder = link_builder() if link is True else (link or None)
+    template = _environment().get_template("comment.md.j2")
+    where = _where(builder)
+
+    def attempt(limit: int | None) -> str:
+        context = _context(document, limit)
+        context["max_chars"] = max_chars
+        return template.render(where=where, **context)
+
+    text = attempt(None)
+    if len(text) <= max_chars:
+        return text
+    low, high = 0, _context(document, None)["total"]
+    best = attempt(0)
+    while low < high:
+        middle = (low + high + 1) // 2
+        candidate = attempt(middle)
+        if len(candidate) <= max_chars:
+            low, best = middle, candidate
+        else:
+            high = middle - 1
+    return best
