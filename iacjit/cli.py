@@ -40,6 +40,19 @@ def exit_code(result, fail_on: str) -> int:
     return EXIT_FINDINGS if failing else EXIT_OK
 
 
+def _selected_rules(only: tuple[str, ...], skip: tuple[str, ...]):
+    """The rules to run; an unknown id is a usage error, not a silent no-op."""
+    from iacjit.rules import ALL_RULES
+
+    known = {r.id for r in ALL_RULES}
+    for rule_id, flag in [(r, "--rule") for r in only] + [(r, "--skip-rule") for r in skip]:
+        if rule_id.lower() not in known:
+            raise click.BadParameter(
+                f"unknown rule {rule_id!r}; known: {', '.join(sorted(known))}", param_hint=flag)
+    wanted = {r.lower() for r in only} or known
+    return tuple(r for r in ALL_RULES if r.id in wanted and r.id not in {s.lower() for s in skip})
+
+
 def _progress_printer():
     """Progress on stderr for long scans on a terminal; silent in CI logs and pipes."""
     if not sys.stderr.isatty():
@@ -82,12 +95,22 @@ def main() -> None:
               help="CloudFormation parameters file: JSON list or Key=Value lines.")
 @click.option("--exclude", multiple=True, metavar="DIRNAME",
               help="Directory name to skip (repeatable).")
+@click.option("--rule", "only_rules", multiple=True, metavar="ID",
+              help="Run only this rule (repeatable); default: every rule.")
+@click.option("--skip-rule", "skip_rules", multiple=True, metavar="ID",
+              help="Do not run this rule (repeatable).")
+@click.option("--external-control", "external_controls", multiple=True, metavar="ID",
+              help="Declare a control as provided outside the scanned files (e.g. zt_vis_008 "
+                   "when the NSG-write alert lives in a landing-zone repository): its findings "
+                   "become informational notes.")
 def scan(paths, fmt, output, fail_on, var_files, variables, arm_parameters, cfn_parameters,
-         exclude) -> None:
+         exclude, only_rules, skip_rules, external_controls) -> None:
     """Scan PATHS (default: the current directory) as one plan."""
+    import importlib
+
     from iacjit.parsers.options import ParseOptions
-    from iacjit.reports import json_report, markdown_report, sarif_report, text_report
     from iacjit.reports.serialize import to_document
+    from iacjit.rules.base import Settings
     from iacjit.scan import run_scan
 
     options = ParseOptions(
@@ -96,11 +119,12 @@ def scan(paths, fmt, output, fail_on, var_files, variables, arm_parameters, cfn_
         arm_parameter_files=tuple(arm_parameters),
         cfn_parameter_files=tuple(cfn_parameters),
     )
-    result = run_scan(list(paths) or [Path(".")], options, excluded=exclude,
+    settings = Settings(external_controls=frozenset(c.lower() for c in external_controls))
+    result = run_scan(list(paths) or [Path(".")], options, settings,
+                      rules=_selected_rules(only_rules, skip_rules), excluded=exclude,
                       progress=_progress_printer())
     code = exit_code(result, fail_on)
-    renderer = {"json": json_report, "text": text_report, "sarif": sarif_report,
-                "markdown": markdown_report}[fmt]
+    renderer = importlib.import_module(f"iacjit.reports.{fmt}_report")  # only the one used
     document = to_document(result, code)
     if output:
         output.write_text(renderer.render(document, color=False), encoding="utf-8")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import textwrap
 from pathlib import Path
@@ -9,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from iacjit.parsers.options import ParseOptions
+from iacjit.rules import ALL_RULES, ZT_NET_001
 from iacjit.scan import ScanResult, run_scan
 
 REPO = Path(__file__).resolve().parent.parent
@@ -30,11 +32,17 @@ def scan_files(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
 
     def run(files: dict[str, str | bytes], options: ParseOptions | None = None,
-            paths: list[str] | None = None) -> ScanResult:
+            paths: list[str] | None = None, rules=ALL_RULES, settings=None) -> ScanResult:
         write_tree(tmp_path, files)
-        return run_scan([Path(p) for p in (paths or ["."])], options)
+        return run_scan([Path(p) for p in (paths or ["."])], options, settings, rules=rules)
 
     return run
+
+
+@pytest.fixture
+def scan_net(scan_files):
+    """scan_files running zt_net_001 only, for tests about that rule's semantics."""
+    return functools.partial(scan_files, rules=(ZT_NET_001,))
 
 
 @pytest.fixture

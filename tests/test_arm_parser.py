@@ -14,6 +14,7 @@ from iacjit.model.values import DEPLOYMENT_RESOURCE_GROUP, DEPLOYMENT_SUBSCRIPTI
 from iacjit.parsers import arm_source
 from iacjit.parsers.arm import parse_file
 from iacjit.parsers.options import Limits, ParseOptions
+from iacjit.rules import ZT_NET_001
 from iacjit.scan import run_scan
 
 REPO = Path(__file__).resolve().parent.parent
@@ -467,7 +468,7 @@ def test_non_object_resource_declarations_are_errors(tmp_path):
 
 def test_zt_net_001_on_vulnerable_samples(monkeypatch):
     monkeypatch.chdir(REPO)
-    result = run_scan([Path("samples/arm/vulnerable")])
+    result = run_scan([Path("samples/arm/vulnerable")], rules=(ZT_NET_001,))
     assert result.errors == []
     found = sorted((f.resource.file, f.span.line, f.evidence["rule"]) for f in result.findings
                    if f.rule_id == "zt_net_001")
@@ -492,7 +493,7 @@ def test_zt_net_001_on_vulnerable_samples(monkeypatch):
 
 def test_no_findings_on_fixed_samples(monkeypatch):
     monkeypatch.chdir(REPO)
-    result = run_scan([Path("samples/arm/fixed")])
+    result = run_scan([Path("samples/arm/fixed")], rules=(ZT_NET_001,))
     assert result.errors == []
     assert [f for f in result.findings if f.rule_id == "zt_net_001"] == []
     assert result.unresolved == []

@@ -19,8 +19,8 @@ from test_cli import OPEN_NSG
     ],
     ids=["unterminated-string", "truncated", "unclosed-list", "bom", "latin1", "binary", "empty"],
 )
-def test_bad_file(scan_files, content, message, line):
-    result = scan_files({"bad/main.tf": content, "good/main.tf": OPEN_NSG})
+def test_bad_file(scan_net, content, message, line):
+    result = scan_net({"bad/main.tf": content, "good/main.tf": OPEN_NSG})
     assert any(message in e.message for e in result.errors), result.errors
     error = next(e for e in result.errors if message in e.message)
     assert error.file == "bad/main.tf"
@@ -30,12 +30,12 @@ def test_bad_file(scan_files, content, message, line):
     assert len(good) == 1
 
 
-def test_bom_file_is_still_scanned(scan_files):
-    result = scan_files({"main.tf": b"\xef\xbb\xbf" + OPEN_NSG.encode()})
+def test_bom_file_is_still_scanned(scan_net):
+    result = scan_net({"main.tf": b"\xef\xbb\xbf" + OPEN_NSG.encode()})
     assert len(result.findings) == 1
 
 
-def test_deep_nesting_is_an_error_not_a_crash(scan_files):
+def test_deep_nesting_is_an_error_not_a_crash(scan_net):
     deep = "a = " + "[" * 5000 + "]" * 5000 + "\n"
-    result = scan_files({"main.tf": deep, "ok/main.tf": OPEN_NSG})
+    result = scan_net({"main.tf": deep, "ok/main.tf": OPEN_NSG})
     assert result.errors and len(result.findings) == 1

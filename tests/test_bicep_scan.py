@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from iacjit.rules import ZT_NET_001
 from iacjit.scan import run_scan
 
 REPO = Path(__file__).resolve().parent.parent
@@ -13,7 +14,7 @@ SAMPLES = REPO / "samples"
 
 
 def findings(path: Path) -> list[tuple[str, str, tuple[int, ...]]]:
-    result = run_scan([path])
+    result = run_scan([path], rules=(ZT_NET_001,))
     assert not result.errors, result.errors
     return sorted(
         (f.resource.address, f.evidence["rule"], tuple(f.evidence["ports"]))
@@ -23,7 +24,7 @@ def findings(path: Path) -> list[tuple[str, str, tuple[int, ...]]]:
 
 
 def test_vulnerable_sample_findings_and_lines():
-    result = run_scan([SAMPLES / "bicep/vulnerable/main.bicep"])
+    result = run_scan([SAMPLES / "bicep/vulnerable/main.bicep"], rules=(ZT_NET_001,))
     assert not result.errors and not result.unresolved
     got = sorted(
         (
@@ -58,7 +59,7 @@ def test_vulnerable_sample_findings_and_lines():
 
 
 def test_fixed_sample_passes():
-    result = run_scan([SAMPLES / "bicep/fixed/main.bicep"])
+    result = run_scan([SAMPLES / "bicep/fixed/main.bicep"], rules=(ZT_NET_001,))
     assert not result.errors
     assert not result.findings
     assert not result.unresolved
@@ -82,8 +83,8 @@ def test_bicep_source_and_compiled_arm_twin_agree(variant):
         assert bicep == []
 
 
-def test_unknown_source_is_unresolved_not_passed(scan_files):
-    result = scan_files(
+def test_unknown_source_is_unresolved_not_passed(scan_net):
+    result = scan_net(
         {
             "main.bicep": """
             param source string
@@ -114,8 +115,8 @@ def test_unknown_source_is_unresolved_not_passed(scan_files):
     assert unresolved.span.line == 7
 
 
-def test_deny_before_allow_in_a_loop(scan_files):
-    result = scan_files(
+def test_deny_before_allow_in_a_loop(scan_net):
+    result = scan_net(
         {
             "main.bicep": """
             var rules = [

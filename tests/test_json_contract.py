@@ -25,7 +25,8 @@ def test_contract(iacjit_bin, tmp_path):
                               '    protocol = "tcp"\n    cidr_blocks = [var.v]\n  }\n}\n',
         "bad.tf": "resource {",
     })
-    proc = subprocess.run([iacjit_bin, "scan", "--format", "json"], cwd=tmp_path,
+    proc = subprocess.run([iacjit_bin, "scan", "--format", "json", "--rule", "zt_net_001"],
+                          cwd=tmp_path,
                           capture_output=True, text=True, timeout=120)
     document = json.loads(proc.stdout)
     assert set(document) == TOP_LEVEL

@@ -148,8 +148,8 @@ def test_huge_count_is_bounded(scan_files):
     assert any("exceeds the limit" in e.message for e in result.errors)
 
 
-def test_local_module_uses_caller_arguments(scan_files):
-    result = scan_files({
+def test_local_module_uses_caller_arguments(scan_net):
+    result = scan_net({
         "root/main.tf": '''
             module "net" {
               source = "../modules/nsg"
@@ -180,9 +180,9 @@ def test_local_module_uses_caller_arguments(scan_files):
     assert attrs_of(result, "x_thing.uses_output")["v"] == "mod-nsg"
 
 
-def test_module_dir_scanned_together_is_not_a_second_root(scan_files):
+def test_module_dir_scanned_together_is_not_a_second_root(scan_net):
     """Scanning the module directory too must not report it again with default inputs."""
-    result = scan_files({
+    result = scan_net({
         "root/main.tf": 'module "net" {\n source = "../modules/nsg"\n src = "10.0.0.0/8"\n}\n',
         "modules/nsg/main.tf": '''
             variable "src" { default = "*" }

@@ -97,16 +97,16 @@ INLINE_CASES = [
 ]
 
 
-def _run(scan_files, text: str, name: str = "stack.yaml", options=None):
-    result = scan_files({name: text}, options)
+def _run(scan_net, text: str, name: str = "stack.yaml", options=None):
+    result = scan_net({name: text}, options)
     assert not result.errors, result.errors
     return result
 
 
 @pytest.mark.parametrize(("entry", "ports"), [c[1:] for c in INLINE_CASES],
                          ids=[c[0] for c in INLINE_CASES])
-def test_inline_ingress(scan_files, entry, ports):
-    result = _run(scan_files, template(entry))
+def test_inline_ingress(scan_net, entry, ports):
+    result = _run(scan_net, template(entry))
     assert not result.unresolved, result.unresolved
     if ports is None:
         assert result.findings == []
@@ -129,27 +129,27 @@ UNRESOLVED_CASES = [
 
 @pytest.mark.parametrize(("entry", "reason"), [c[1:] for c in UNRESOLVED_CASES],
                          ids=[c[0] for c in UNRESOLVED_CASES])
-def test_unknown_sources_are_unresolved_not_passed(scan_files, entry, reason):
-    result = _run(scan_files, template(entry))
+def test_unknown_sources_are_unresolved_not_passed(scan_net, entry, reason):
+    result = _run(scan_net, template(entry))
     assert result.findings == []
     (unresolved,) = result.unresolved
     assert unresolved.resource.address == "Sg"
     assert reason in unresolved.reason
 
 
-def test_entry_added_under_an_unknown_condition_is_kept_with_a_note(scan_files):
+def test_entry_added_under_an_unknown_condition_is_kept_with_a_note(scan_net):
     entry = f"!If [InRegion, {tcp()}, !Ref AWS::NoValue]"
-    result = _run(scan_files, template(entry))
+    result = _run(scan_net, template(entry))
     (finding,) = result.findings
     assert finding.span == Span(ENTRY_LINE, ENTRY_LINE)
     assert any("InRegion" in note for note in finding.resource.notes)
 
 
-def test_parameter_file_overrides_default(scan_files, tmp_path):
+def test_parameter_file_overrides_default(scan_net, tmp_path):
     (tmp_path / "params").mkdir()
     params = tmp_path / "params" / "prod.txt"
     params.write_text("Open=10.9.0.0/16\n")
-    result = _run(scan_files, template(tcp(source="CidrIp: !Ref Open")),
+    result = _run(scan_net, template(tcp(source="CidrIp: !Ref Open")),
                   options=ParseOptions(cfn_parameter_files=(params,)))
     assert result.findings == []
 
@@ -174,8 +174,8 @@ Resources:
 
 @pytest.mark.parametrize("group", ["!Ref Sg", "!GetAtt Sg.GroupId", "sg-0123456789",
                                    "!ImportValue shared-sg"])
-def test_standalone_ingress(scan_files, group):
-    result = _run(scan_files, STANDALONE.replace("{group}", group))
+def test_standalone_ingress(scan_net, group):
+    result = _run(scan_net, STANDALONE.replace("{group}", group))
     (finding,) = result.findings
     assert finding.resource.address == "Rdp"
     assert finding.evidence["ports"] == [3389]
@@ -184,20 +184,20 @@ def test_standalone_ingress(scan_files, group):
         assert finding.evidence["security_group"] in ("Sg", "Rdp", "sg-0123456789")
 
 
-def test_standalone_ingress_joins_its_group(scan_files):
-    result = _run(scan_files, STANDALONE.replace("{group}", "!Ref Sg"))
+def test_standalone_ingress_joins_its_group(scan_net):
+    result = _run(scan_net, STANDALONE.replace("{group}", "!Ref Sg"))
     assert result.findings[0].evidence["security_group"] == "Sg"
 
 
-def test_condition_false_drops_the_rule(scan_files):
+def test_condition_false_drops_the_rule(scan_net):
     text = STANDALONE.replace("{group}", "!Ref Sg").replace(
         "  Rdp:\n    Type: AWS::EC2::SecurityGroupIngress\n",
         "  Rdp:\n    Type: AWS::EC2::SecurityGroupIngress\n    Condition: Never\n",
     ).replace("Resources:\n", "Conditions:\n  Never: !Equals [a, b]\nResources:\n")
-    assert _run(scan_files, text).findings == []
+    assert _run(scan_net, text).findings == []
 
 
-def test_json_template(scan_files):
+def test_json_template(scan_net):
     text = json.dumps({
         "AWSTemplateFormatVersion": "2010-09-09",
         "Resources": {
@@ -209,7 +209,7 @@ def test_json_template(scan_files):
                 ]}},
         },
     }, indent=2)
-    result = _run(scan_files, text, name="stack.json")
+    result = _run(scan_net, text, name="stack.json")
     (finding,) = result.findings
     line = next(i for i, t in enumerate(text.splitlines(), 1) if '"IpProtocol": 6' in t)
     assert finding.span.line == line - 1  # the "{" that opens the entry
@@ -222,9 +222,9 @@ def _copy_samples(tmp_path: Path, kind: str) -> Path:
     return target
 
 
-def test_vulnerable_samples(scan_files, tmp_path):
+def test_vulnerable_samples(scan_net, tmp_path):
     _copy_samples(tmp_path, "vulnerable")
-    result = scan_files({}, paths=["vulnerable"])
+    result = scan_net({}, paths=["vulnerable"])
     assert not result.errors
     got = sorted((f.resource.file, f.resource.address, f.span.line, tuple(f.evidence["ports"]))
                  for f in result.findings if f.rule_id == "zt_net_001")
@@ -236,9 +236,9 @@ def test_vulnerable_samples(scan_files, tmp_path):
     ]
 
 
-def test_fixed_samples(scan_files, tmp_path):
+def test_fixed_samples(scan_net, tmp_path):
     _copy_samples(tmp_path, "fixed")
-    result = scan_files({}, paths=["fixed"])
+    result = scan_net({}, paths=["fixed"])
     assert not result.errors
     assert [f for f in result.findings if f.rule_id == "zt_net_001"] == []
     assert [u for u in result.unresolved if u.rule_id == "zt_net_001"] == []
@@ -248,9 +248,9 @@ def test_fixed_samples(scan_files, tmp_path):
     "\n        - !If [InRegion, " + tcp() + ", " + tcp(source="CidrIp: 10.0.0.0/8") + "]",
     " !If [InRegion, [" + tcp() + "], []]",
 ])
-def test_unknown_entries_are_unresolved(scan_files, ingress):
+def test_unknown_entries_are_unresolved(scan_net, ingress):
     text = HEADER.replace("\n        - {entry}", ingress)
-    result = _run(scan_files, text)
+    result = _run(scan_net, text)
     assert result.findings == []
     (unresolved,) = result.unresolved
     assert "InRegion" in unresolved.reason

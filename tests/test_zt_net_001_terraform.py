@@ -83,8 +83,8 @@ resource "azurerm_network_security_rule" "deny" {
 
 @pytest.mark.parametrize(("hcl", "ports"), [c[1:] for c in AZURE_CASES],
                          ids=[c[0] for c in AZURE_CASES])
-def test_azure_nsg_rules(scan_files, hcl, ports):
-    result = scan_files({"main.tf": hcl})
+def test_azure_nsg_rules(scan_net, hcl, ports):
+    result = scan_net({"main.tf": hcl})
     assert not result.errors
     assert not result.unresolved
     if ports is None:
@@ -170,8 +170,8 @@ resource "aws_vpc_security_group_ingress_rule" "r" {
 
 @pytest.mark.parametrize(("hcl", "ports"), [c[1:] for c in AWS_CASES],
                          ids=[c[0] for c in AWS_CASES])
-def test_aws_security_groups(scan_files, hcl, ports):
-    result = scan_files({"main.tf": hcl})
+def test_aws_security_groups(scan_net, hcl, ports):
+    result = scan_net({"main.tf": hcl})
     assert not result.errors
     assert not result.unresolved
     if ports is None:
@@ -181,9 +181,9 @@ def test_aws_security_groups(scan_files, hcl, ports):
         assert finding.evidence["ports"] == ports
 
 
-def test_dynamic_blocks_keep_static_ones(scan_files):
+def test_dynamic_blocks_keep_static_ones(scan_net):
     """checkov drops static ingress blocks when a dynamic one is present."""
-    result = scan_files({"main.tf": '''
+    result = scan_net({"main.tf": '''
         variable "ports" { default = [3389] }
         resource "aws_security_group" "sg" {
           ingress {
@@ -207,8 +207,8 @@ def test_dynamic_blocks_keep_static_ones(scan_files):
     assert sorted(f.span.line for f in result.findings) == [4, 12]  # ingress, content
 
 
-def test_finding_location_and_message(scan_files):
-    result = scan_files({"net/main.tf": nsg(rule("ssh-open", 110))})
+def test_finding_location_and_message(scan_net):
+    result = scan_net({"net/main.tf": nsg(rule("ssh-open", 110))})
     (finding,) = result.findings
     assert finding.resource.address == "azurerm_network_security_group.nsg"
     assert finding.resource.file == "net/main.tf"
@@ -217,22 +217,22 @@ def test_finding_location_and_message(scan_files):
         assert text in finding.message
 
 
-def test_unknown_source_is_unresolved_not_passed(scan_files):
-    result = scan_files({"main.tf": 'variable "src" {}\n' + nsg(rule(source="var.src"))})
+def test_unknown_source_is_unresolved_not_passed(scan_net):
+    result = scan_net({"main.tf": 'variable "src" {}\n' + nsg(rule(source="var.src"))})
     assert result.findings == []
     (item,) = result.unresolved
     assert "src" in item.reason and "no default" in item.reason
 
 
-def test_known_no_beats_unknown(scan_files):
+def test_known_no_beats_unknown(scan_net):
     """An unknown source does not matter when the port is known not to be a management port."""
-    result = scan_files({"main.tf": 'variable "src" {}\n' + nsg(rule(source="var.src",
+    result = scan_net({"main.tf": 'variable "src" {}\n' + nsg(rule(source="var.src",
                                                                      port='"443"'))})
     assert result.findings == [] and result.unresolved == []
 
 
-def test_unknown_deny_priority_makes_allow_unresolved(scan_files):
-    result = scan_files({"main.tf": 'variable "p" {}\n' + nsg(
+def test_unknown_deny_priority_makes_allow_unresolved(scan_net):
+    result = scan_net({"main.tf": 'variable "p" {}\n' + nsg(
         rule("deny", "var.p", access="Deny"), rule("allow", 200))})
     assert result.findings == []
     assert len(result.unresolved) == 1

@@ -55,7 +55,6 @@ class AwsNetwork:
             elif resource.type in {"aws_eip", "aws_eip_association", "AWS::EC2::EIP",
                                    "AWS::EC2::EIPAssociation"}:
                 self.eips.append(resource)
-        self.vpcs = [r for r in resources if r.type in {"aws_vpc", "AWS::EC2::VPC"}]
 
     # ----- security groups -------------------------------------------------------------
     def group_keys(self, values: list[Any], origin: RawResource) -> list[str]:
@@ -122,8 +121,7 @@ class AwsNetwork:
             return "public IP address", Unknown(unknown_reason(flags) or "unknown")
         if any(f is False or str(f).lower() == "false" for f in flags if f is not None):
             return "no public IP address", False
-        subnet_ref = props.get("subnet_id") or props.get("SubnetId") or next(
-            (n.get("SubnetId") for n in nics if n.get("SubnetId")), None)
+        subnet_ref = _subnet_ref(props)
         if subnet_ref is None:
             return "default-VPC public IP address (assigned by default)", True
         subnet = self.index.resolve(subnet_ref, instance)
@@ -149,17 +147,17 @@ class AwsNetwork:
         found: list[str] = []
         problems: list[str] = []
         props = _props(instance)
-        subnet_ref = props.get("subnet_id") or props.get("SubnetId")
+        subnet_ref = _subnet_ref(props)
+        # No subnet at all means the default VPC, which no endpoint of the plan is declared in.
         vpc = self._vpc_of_subnet(subnet_ref, instance) if subnet_ref is not None else None
-        if vpc is None and len(self.vpcs) == 1:
-            vpc = self.vpcs[0]
         for endpoint in self.endpoints:
             eprops = _props(endpoint)
             endpoint_vpc = self._vpc_of_subnet(eprops.get("subnet_id") or eprops.get("SubnetId"),
                                                endpoint)
             if vpc is not None and endpoint_vpc is vpc:
                 found.append(f"EC2 Instance Connect Endpoint {endpoint.address}")
-            elif vpc is None or endpoint_vpc is None:
+            elif (subnet_ref is not None and endpoint.root == instance.root
+                  and (vpc is None or endpoint_vpc is None)):
                 problems.append(f"cannot tell whether {endpoint.address} serves this instance's "
                                 "VPC")
         ssm, ssm_problem = self._ssm_profile(instance, props)
@@ -224,6 +222,13 @@ def add_instances(model: Model, resources: list[RawResource], index: ResourceInd
         )
         vm.alternatives, vm.alternative_problems = network.alternatives(resource)
         model.vms[vm.key] = vm
+
+
+def _subnet_ref(props: dict[str, Any]) -> Any:
+    """The instance's subnet, set directly or on its first network interface."""
+    nics = [n for n in _as_list(props.get("NetworkInterfaces")) if isinstance(n, dict)]
+    return props.get("subnet_id") or props.get("SubnetId") or next(
+        (n.get("SubnetId") for n in nics if n.get("SubnetId")), None)
 
 
 def _instance_os(props: dict[str, Any]) -> str | Unknown:

@@ -17,6 +17,7 @@ class Settings:
     """Rule settings a user may tune (issue: configuration)."""
 
     management_ports: frozenset[int] = frozenset({22, 3389})
+    external_controls: frozenset[str] = frozenset()  # rule ids satisfied outside the plan
 
 
 @dataclass

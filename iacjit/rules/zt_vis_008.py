@@ -1,0 +1,146 @@
+"""zt_vis_008 — no effective alert on NSG/security-group rule writes.
+
+Without it, an attacker who got in through an open port adds a rule on an obscure port for a
+persistent way back, and nobody hears of it (ATT&CK T1562.001).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from iacjit.model.semantic import ChangeAlert, Model, SecurityGroup
+from iacjit.model.values import Unknown
+from iacjit.providers.azure_alerts import describe_scope, scope_covers
+from iacjit.rules.base import Finding, Rule, RuleOutput, Settings, Unresolved
+
+RULE_ID = "zt_vis_008"
+SEVERITY = "medium"
+TITLE = "No effective alert on NSG rule writes"
+ACCOUNT = "*"
+
+
+def _covers(alert: ChangeAlert, group: SecurityGroup) -> bool | Unknown:
+    """True if any scope covers the group; Unknown if one might; else False."""
+    undecided: Unknown | None = None
+    for scope in alert.scopes:
+        if scope == ACCOUNT and group.cloud == "aws":
+            return True
+        verdict = scope_covers(scope, group.scope_id) if group.cloud == "azure" else False
+        if verdict is True:
+            return True
+        if isinstance(verdict, Unknown):
+            undecided = verdict
+    return undecided or False
+
+
+def _verdict(group: SecurityGroup, alerts: list[ChangeAlert]) -> tuple[str, list[str], str | None]:
+    """("covered"|"uncovered"|"unresolved", reasons, covering alert name)."""
+    reasons: list[str] = []
+    unknown: list[str] = []
+    for alert in alerts:
+        covers = _covers(alert, group)
+        label = f"{alert.kind} {alert.name!r}"
+        if covers is True and not alert.problems:
+            return "covered", [], alert.name
+        if covers is False:
+            shown = ", ".join(describe_scope(s) for s in alert.scopes) or "nothing"
+            reasons.append(f"{label}: its scope ({shown}) does not cover this group")
+        elif isinstance(covers, Unknown):
+            if alert.problems:
+                reasons.append(f"{label}: {'; '.join(alert.problems)}")
+            else:
+                unknown.append(f"{label}: {covers.reason}")
+        else:
+            reasons.append(f"{label}: {'; '.join(alert.problems)}")
+    if unknown:
+        return "unresolved", unknown, None
+    return "uncovered", reasons, None
+
+
+def _what(group: SecurityGroup) -> tuple[str, str]:
+    if group.cloud == "azure":
+        return ("NSG", "no activity-log alert on Microsoft.Network/networkSecurityGroups/"
+                       "securityRules/write and no Deny policy on NSG rule writes exists in "
+                       "the scanned plan")
+    return ("security group", "no CloudWatch metric filter + alarm (CIS AWS 4.10) and no "
+                              "EventBridge rule on security-group changes exists in the "
+                              "scanned plan")
+
+
+def check(model: Model, settings: Settings) -> Iterator[RuleOutput]:
+    for group in model.groups.values():
+        if not group.declared:
+            continue
+        alerts = [a for a in model.alerts if a.cloud == group.cloud]
+        state, reasons, _ = _verdict(group, alerts)
+        if state == "covered":
+            continue
+        kind, nothing = _what(group)
+        evidence = {"security_group": group.name, "alerts_considered": [a.name for a in alerts],
+                    "reasons": reasons or [nothing]}
+        span = group.resource.span
+        if state == "unresolved":
+            yield Unresolved(RULE_ID, group.resource, span,
+                             f"{kind} {group.name!r}: {reasons[0]}", evidence)
+            continue
+        if RULE_ID in settings.external_controls:
+            evidence["external_control"] = True
+            yield Finding(RULE_ID, "info", TITLE,
+                          f"{kind} {group.name!r}: rule writes are declared as watched by a "
+                          "control outside the scanned plan (not verified by iacjit)",
+                          group.resource, span, evidence, subject=group.key)
+            continue
+        detail = "; ".join(reasons) if reasons else nothing
+        yield Finding(RULE_ID, SEVERITY, TITLE,
+                      f"{kind} {group.name!r}: no effective alert on rule writes ({detail})",
+                      group.resource, span, evidence, subject=group.key)
+
+
+RULE = Rule(
+    id=RULE_ID,
+    severity=SEVERITY,
+    title=TITLE,
+    description=(
+        "No effective alert fires when a rule is written to this NSG or security group, and no "
+        "policy denies such writes. Azure: an enabled activity-log alert, category "
+        "Administrative, operation Microsoft.Network/networkSecurityGroups/securityRules/write, "
+        "a scope covering the NSG, no level/status/caller filter, and an action group; or an "
+        "enforced Deny policy on NSG rule writes. AWS: the CIS 4.10 metric filter with an "
+        "alarm and an action, or an enabled EventBridge rule on security-group API calls with "
+        "a target."
+    ),
+    rationale=(
+        "An attacker with a foothold adds an NSG rule on an obscure port to keep a way back in "
+        "(ATT&CK T1562.001, impair defenses). An alert on networkSecurityGroups/write alone "
+        "does not see a rule added on its own: only securityRules/write is logged for it."
+    ),
+    fix=(
+        "Deploy one activity-log alert scoped to the subscription on "
+        "Microsoft.Network/networkSecurityGroups/securityRules/write with an action group "
+        "(Terraform: azurerm_monitor_activity_log_alert), or assign a Deny policy for NSG rule "
+        "writes. On AWS add the CIS 4.10 metric filter and alarm or an EventBridge rule. If the "
+        "alert lives in another repository, declare it with --external-control zt_vis_008."
+    ),
+    example=(
+        'resource "azurerm_monitor_activity_log_alert" "nsg_rule_write" {\n'
+        '  name                = "nsg-rule-write"\n'
+        "  resource_group_name = azurerm_resource_group.rg.name\n"
+        '  location            = "global"\n'
+        "  scopes              = [data.azurerm_subscription.current.id]\n"
+        "  criteria {\n"
+        '    category       = "Administrative"\n'
+        '    operation_name = "Microsoft.Network/networkSecurityGroups/securityRules/write"\n'
+        "  }\n"
+        "  action {\n"
+        "    action_group_id = azurerm_monitor_action_group.secops.id\n"
+        "  }\n"
+        "}"
+    ),
+    references=(
+        "https://learn.microsoft.com/azure/azure-monitor/alerts/activity-log-alerts",
+        "https://learn.microsoft.com/azure/templates/microsoft.insights/activitylogalerts",
+        "https://docs.aws.amazon.com/securityhub/latest/userguide/cloudwatch-controls.html",
+        "https://attack.mitre.org/techniques/T1562/001/",
+    ),
+    check=check,
+)
