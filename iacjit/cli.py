@@ -35,8 +35,9 @@ def exit_code(result, fail_on: str) -> int:
     if fail_on == "none":
         return EXIT_OK
     threshold = SEVERITIES.index(fail_on)
-    failing = [f for f in result.findings
-               if not f.suppressed and SEVERITIES.index(f.severity) <= threshold]
+    severities = [f.severity for f in result.findings if not f.suppressed]
+    severities += [c.definition.severity for c in result.chains if not c.suppressed]
+    failing = [s for s in severities if SEVERITIES.index(s) <= threshold]
     return EXIT_FINDINGS if failing else EXIT_OK
 
 
@@ -140,6 +141,75 @@ def list_rules() -> None:
 
     for rule in ALL_RULES:
         click.echo(f"{rule.id}  {rule.severity:<8}  {rule.title}")
+
+
+@main.command("hook")
+@click.argument("filenames", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "sarif", "markdown"]),
+              default="text", show_default=True, help="Output format.")
+@click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write the report to FILE instead of standard output.")
+@click.option("--fail-on", type=click.Choice(FAIL_ON), default="low", show_default=True,
+              help="Lowest severity that makes the exit code 1.")
+@click.option("--var-file", "var_files", multiple=True,
+              type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Terraform variable file (repeatable).")
+@click.option("--var", "variables", multiple=True, metavar="NAME=VALUE",
+              help="Terraform variable value (repeatable).")
+@click.option("--parameters", "arm_parameters", multiple=True,
+              type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="ARM parameters file (repeatable).")
+@click.option("--cfn-parameters", "cfn_parameters", multiple=True,
+              type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="CloudFormation parameters file: JSON list or Key=Value lines.")
+@click.option("--exclude", multiple=True, metavar="DIRNAME",
+              help="Directory name to skip (repeatable).")
+def hook_command(filenames, fmt, output, fail_on, var_files, variables, arm_parameters,
+                 cfn_parameters, exclude) -> None:
+    """pre-commit entry: scan the roots of the changed FILENAMES, report what concerns them."""
+    import importlib
+
+    from iacjit import hook
+    from iacjit.parsers.options import ParseOptions
+    from iacjit.reports.serialize import to_document
+    from iacjit.scan import run_scan
+
+    plan = hook.plan(filenames)
+    if not plan.paths:
+        sys.exit(EXIT_OK)  # no IaC among the changed files
+    options = ParseOptions(
+        var_files=tuple(var_files),
+        variables=_parse_vars(variables),
+        arm_parameter_files=tuple(arm_parameters),
+        cfn_parameter_files=tuple(cfn_parameters),
+    )
+    result = run_scan(plan.paths, options, excluded=exclude)
+    document, dropped = hook.filter_document(to_document(result, exit_code(result, fail_on)),
+                                             plan)
+    code = hook.exit_code(document, fail_on)
+    document["summary"]["exit_code"] = code
+    renderer = importlib.import_module(f"iacjit.reports.{fmt}_report")
+    if output:
+        output.write_text(renderer.render(document, color=False), encoding="utf-8")
+    else:
+        click.echo(renderer.render(document, color=sys.stdout.isatty()), nl=False)
+    if dropped:
+        click.echo(f"iacjit: {dropped} error(s) in unchanged files of the scanned roots were "
+                   "not reported; `iacjit scan` shows them", err=True)
+    sys.exit(code)
+
+
+@main.command("checkov-pack")
+def checkov_pack() -> None:
+    """Print the directory of the Checkov custom-check pack (for --external-checks-dir)."""
+    import iacjit
+
+    package = Path(iacjit.__file__).resolve().parent
+    for candidate in (package / "checkov_pack", package.parent / "custom_checks"):
+        if (candidate / "iacjit_checkov_bridge.py").is_file():
+            click.echo(str(candidate.resolve()))
+            return
+    raise click.ClickException("the Checkov pack is not part of this installation")
 
 
 def _register_comment() -> None:

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from iacjit import discovery
+from iacjit.chains.evaluator import ChainHit, evaluate_chains
 from iacjit.model.raw import InputError, NotScanned, ParseResult, RawResource
 from iacjit.parsers.options import ParseOptions
 from iacjit.providers import build_model
@@ -31,6 +32,7 @@ Progress = Callable[[int, int, str], None]
 @dataclass
 class ScanResult:
     findings: list[Finding] = field(default_factory=list)
+    chains: list[ChainHit] = field(default_factory=list)
     unresolved: list[Unresolved] = field(default_factory=list)
     errors: list[InputError] = field(default_factory=list)
     not_scanned: list[NotScanned] = field(default_factory=list)
@@ -104,6 +106,7 @@ def run_scan(
         resources=parsed.resources,
         files_scanned=count,
     )
+    rules = tuple(rules)
     for rule in rules:
         for output in rule.check(model, settings):
             if isinstance(output, Finding):
@@ -113,4 +116,5 @@ def run_scan(
     result.findings.sort(key=lambda f: (f.resource.file, f.span.line, f.rule_id))
     result.unresolved.sort(key=lambda u: (u.resource.file, u.span.line, u.rule_id))
     result.errors.sort(key=lambda e: (e.file, e.line or 0))
+    result.chains = evaluate_chains(model, result.findings, settings, [r.id for r in rules])
     return result

@@ -14,7 +14,8 @@ FINDING = {"rule_id", "severity", "title", "message", "resource", "resource_type
            "end_line", "evidence", "suppressed"}
 UNRESOLVED = {"rule_id", "resource", "resource_type", "file", "line", "end_line", "reason"}
 ERROR = {"file", "line", "column", "message"}
-SUMMARY = {"files_scanned", "resources", "findings", "by_severity", "suppressed", "unresolved",
+SUMMARY = {"files_scanned", "resources", "findings", "chains", "by_severity", "suppressed",
+           "unresolved",
            "errors", "not_scanned", "exit_code"}
 
 

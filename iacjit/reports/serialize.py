@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from iacjit import __version__
+from iacjit.chains.evaluator import ChainHit, Fix
 from iacjit.model.values import ResourceRef, Unknown
 from iacjit.rules.base import SEVERITIES, Finding, Unresolved
 from iacjit.scan import ScanResult
@@ -55,13 +56,55 @@ def unresolved(item: Unresolved) -> dict[str, Any]:
     }
 
 
+def finding_ref(item: Finding) -> dict[str, Any]:
+    """How a chain points at the findings it joins."""
+    return {"rule_id": item.rule_id, "resource": item.resource.address,
+            "file": item.resource.file, "line": item.span.line}
+
+
+def _fix(fix: Fix) -> dict[str, Any]:
+    return {"kind": fix.kind, "description": fix.description, "file": fix.file,
+            "line": fix.line}
+
+
+def chain(hit: ChainHit) -> dict[str, Any]:
+    definition = hit.definition
+    return {
+        "chain_id": definition.id,
+        "severity": definition.severity,
+        "likelihood": definition.likelihood,
+        "title": definition.title,
+        "logic": definition.logic,
+        "suppressed": hit.suppressed,
+        "triggers": [finding_ref(f) for f in hit.triggers],
+        "steps": [dict(step) for step in definition.steps],
+        "targets": [
+            {
+                "vm": t.vm.resource.address,
+                "vm_name": t.vm.name,
+                "resource_type": t.vm.resource.type,
+                "file": t.vm.resource.file,
+                "line": t.vm.resource.span.line,
+                "end_line": t.vm.resource.span.end_line,
+                "ports": t.ports,
+                "path": t.path,
+                "findings": [finding_ref(f) for f in t.findings],
+                "fix": _fix(t.fix),
+            }
+            for t in hit.targets
+        ],
+        "fix": [_fix(f) for f in hit.fixes],
+        "blast_radius": dict(definition.blast_radius),
+    }
+
+
 def to_document(result: ScanResult, exit_code: int) -> dict[str, Any]:
     active = [f for f in result.findings if not f.suppressed]
     return {
         "version": SCHEMA_VERSION,
         "tool": {"name": "iacjit", "version": __version__},
         "findings": [finding(f) for f in result.findings],
-        "chains": [],
+        "chains": [chain(c) for c in result.chains],
         "unresolved": [unresolved(u) for u in result.unresolved],
         "errors": [
             {"file": e.file, "line": e.line, "column": e.column, "message": e.message}
@@ -75,6 +118,7 @@ def to_document(result: ScanResult, exit_code: int) -> dict[str, Any]:
             "files_scanned": result.files_scanned,
             "resources": len(result.resources),
             "findings": len(active),
+            "chains": sum(not c.suppressed for c in result.chains),
             "by_severity": {s: sum(f.severity == s for f in active) for s in SEVERITIES},
             "suppressed": len(result.findings) - len(active),
             "unresolved": len(result.unresolved),

@@ -21,6 +21,23 @@ def render(document: dict[str, Any], color: bool = False) -> str:
         return f"\x1b[{_COLORS[style]}m{text}\x1b[0m" if color else text
 
     lines: list[str] = []
+    for chain in document["chains"]:
+        label = chain["severity"].upper() + (" (suppressed)" if chain["suppressed"] else "")
+        lines.append(f"{paint(label, chain['severity'])}  {chain['chain_id']}  "
+                     f"{clean(chain['title'])}")
+        rules = sorted({t["rule_id"] for t in chain["triggers"]})
+        lines.append(f"  triggered by {len(chain['triggers'])} finding(s) of {', '.join(rules)}")
+        for target in chain["targets"]:
+            lines.append(f"  attack path to {clean(target['vm_name'])} "
+                         f"({clean(target['file'])}:{target['line']}), port(s) "
+                         f"{', '.join(map(str, target['ports']))}:")
+            lines.append("      " + " -> ".join(clean(step) for step in target["path"]))
+            fix = target["fix"]
+            where = f" ({clean(fix['file'])}:{fix['line']})" if fix["file"] else ""
+            lines.append(f"      cheapest fix: {clean(fix['description'])}{where}")
+        if not chain["targets"]:
+            lines.append("  no single VM combines all the triggers; fix any one rule's findings")
+        lines.append("")
     findings = document["findings"]
     for file, items in groupby(findings, key=lambda f: f["file"]):
         lines.append(paint(clean(file), "bold"))
@@ -54,6 +71,8 @@ def render(document: dict[str, Any], color: bool = False) -> str:
     counts = ", ".join(f"{n} {sev}" for sev, n in s["by_severity"].items() if n)
     verdict = (paint(f"{s['findings']} finding(s) ({counts})", "high") if s["findings"]
                else paint("no findings", "ok"))
+    if s["chains"]:
+        verdict = paint(f"{s['chains']} attack chain(s)", "critical") + ", " + verdict
     lines.append(
         f"iacjit: {verdict} in {s['files_scanned']} file(s), {s['resources']} resource(s); "
         f"{s['unresolved']} unresolved, {s['suppressed']} suppressed, {s['errors']} error(s)"

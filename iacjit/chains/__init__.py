@@ -1,0 +1,1 @@
+"""Attack chains: definitions as data (``*.yaml`` here) and one evaluator for all of them."""

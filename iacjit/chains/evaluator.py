@@ -1,0 +1,193 @@
+"""One evaluator for every chain definition.
+
+A chain fires when its trigger rules have unsuppressed findings in the plan, following its
+logic (ALL, ANY, ANCHOR+1).  Its targets are the VMs where the trigger findings coincide — each
+joined to the VM the way the definition says — and each target gets the single cheapest change
+that breaks it, tried in the definition's order.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from iacjit.chains.definitions import ChainDefinition, Trigger, all_chains
+from iacjit.model.semantic import Model, NetworkRule, VirtualMachine
+from iacjit.rules.base import Finding, Settings
+from iacjit.rules.jit_status import jit_status
+from iacjit.semantics.exposure import PathExposure, vm_exposure
+
+
+@dataclass(frozen=True)
+class Fix:
+    kind: str
+    description: str
+    file: str | None = None
+    line: int | None = None
+
+
+@dataclass
+class ChainTarget:
+    vm: VirtualMachine
+    ports: list[int]
+    path: list[str]
+    findings: list[Finding]
+    fix: Fix
+
+
+@dataclass
+class ChainHit:
+    definition: ChainDefinition
+    triggers: list[Finding]
+    targets: list[ChainTarget] = field(default_factory=list)
+    suppressed: bool = False
+
+    @property
+    def fixes(self) -> list[Fix]:
+        return list(dict.fromkeys(t.fix for t in self.targets))
+
+
+def _fires(definition: ChainDefinition, by_rule: dict[str, list[Finding]],
+           rules: Iterable[str]) -> bool:
+    present = [r for r in rules if by_rule.get(r)]
+    if definition.logic == "ALL":
+        return len(present) == len(definition.triggers)
+    if definition.logic == "ANY":
+        return bool(present)
+    return definition.anchor in present and len(present) >= 2  # ANCHOR+1
+
+
+class _VmContext:
+    """What the joins and fixes need to know about one VM."""
+
+    def __init__(self, model: Model, vm: VirtualMachine, settings: Settings):
+        self.vm = vm
+        self.exposures: list[PathExposure] = [
+            e for e in vm_exposure(model, vm, settings.management_ports) if e.pairs]
+        self.rules: dict[tuple[int, int], tuple[str, NetworkRule]] = {
+            (id(rule.resource), rule.span.line): (key, rule)
+            for e in self.exposures for found in e.rules.values() for key, rule in found}
+        self.front = {key for e in self.exposures for layer in e.path.layers for key in layer}
+
+    def joins(self, trigger: Trigger, finding: Finding) -> bool:
+        if trigger.join == "vm":
+            return finding.subject == self.vm.key
+        if trigger.join == "group-in-front":
+            return finding.subject in self.front
+        return (id(finding.resource), finding.span.line) in self.rules  # exposed-rule
+
+
+def _describe_rule(model: Model, key: str, rule: NetworkRule) -> str:
+    group = model.groups[key]
+    kind = "NSG" if group.cloud == "azure" else "security group"
+    where = f", priority {rule.priority}" if rule.priority is not None else ""
+    return f"rule {rule.name!r}{where} of {kind} {group.name!r}"
+
+
+def _path(model: Model, ctx: _VmContext) -> tuple[list[int], list[str]]:
+    exposure = ctx.exposures[0]
+    ports = sorted({p for e in ctx.exposures for p in e.ports})
+    steps = ["Internet", exposure.path.via]
+    for port in exposure.ports:
+        for key, rule in exposure.rules.get(port, []):
+            label = f"{_describe_rule(model, key, rule)} allows TCP {port}"
+            if label not in steps:
+                steps.append(label)
+    if exposure.path.nic:
+        steps.append(f"NIC {exposure.path.nic}")
+    steps.append(f"VM {ctx.vm.name}")
+    return ports, steps
+
+
+def _sole_opener(model: Model, ctx: _VmContext) -> tuple[str, NetworkRule] | None:
+    """A rule that alone opens some NSG layer on every exposed path, if there is one."""
+    candidates: set[tuple[int, int]] | None = None
+    for exposure in ctx.exposures:
+        sole: set[tuple[int, int]] = set()
+        for layer in exposure.path.layers:
+            openers = {(id(r.resource), r.span.line) for found in exposure.rules.values()
+                       for key, r in found if key in layer}
+            if len(openers) == 1:
+                sole |= openers
+        candidates = sole if candidates is None else candidates & sole
+    if not candidates:
+        return None
+    return ctx.rules[sorted(candidates)[0]]
+
+
+def _fix(kind: str, model: Model, ctx: _VmContext, settings: Settings) -> Fix | None:
+    vm = ctx.vm
+    if kind == "close-rule":
+        found = _sole_opener(model, ctx)
+        if found is None:
+            return None
+        key, rule = found
+        return Fix(kind, f"Remove or restrict {_describe_rule(model, key, rule)}: it alone opens "
+                         f"the path to {vm.name!r}", rule.resource.file, rule.span.line)
+    if kind == "fix-alert":
+        for alert in model.alerts:
+            if alert.cloud == vm.cloud and alert.problems:
+                return Fix(kind, f"Fix {alert.kind} {alert.name!r}: {'; '.join(alert.problems)}",
+                           alert.resource.file, alert.resource.span.line)
+        return None
+    if kind == "extend-jit":
+        if vm.cloud != "azure" or jit_status(vm, model, settings).bypassing:
+            return None
+        for policy in model.jit_policies:
+            ports = ", ".join(str(p) for p in sorted({p for e in ctx.exposures for p in e.ports}))
+            return Fix(kind, f"Add VM {vm.name!r} with port(s) {ports} to JIT policy "
+                             f"{policy.name!r}", policy.resource.file, policy.resource.span.line)
+        return None
+    if kind == "add-alert":
+        group = model.groups[next(iter(sorted(ctx.front)))]
+        text = ("Add an activity-log alert on Microsoft.Network/networkSecurityGroups/"
+                "securityRules/write scoped to the subscription, with an action group"
+                if vm.cloud == "azure" else
+                "Add an EventBridge rule on AuthorizeSecurityGroupIngress/"
+                "ModifySecurityGroupRules with a target (or the CIS 4.10 metric filter and alarm)")
+        return Fix(kind, f"{text}; it covers {group.name!r} and every other group",
+                   group.resource.file, group.resource.span.line)
+    # close-rules: every rule opening the path
+    rules = list(ctx.rules.values())
+    names = "; ".join(_describe_rule(model, k, r) for k, r in rules)
+    first = rules[0][1]
+    return Fix(kind, f"Remove or restrict {names}", first.resource.file, first.span.line)
+
+
+def _targets(definition: ChainDefinition, model: Model, findings: list[Finding],
+             settings: Settings) -> list[ChainTarget]:
+    targets = []
+    for vm in model.vms.values():
+        ctx = _VmContext(model, vm, settings)
+        if not ctx.exposures:
+            continue
+        joined: dict[str, list[Finding]] = {}
+        for trigger in definition.triggers:
+            joined[trigger.rule] = [f for f in findings
+                                    if f.rule_id == trigger.rule and ctx.joins(trigger, f)]
+        if not _fires(definition, joined, joined):
+            continue
+        fix = next(f for kind in definition.fixes
+                   if (f := _fix(kind, model, ctx, settings)) is not None)
+        ports, path = _path(model, ctx)
+        targets.append(ChainTarget(vm, ports, path,
+                                   [f for found in joined.values() for f in found], fix))
+    return targets
+
+
+def evaluate_chains(model: Model, findings: list[Finding], settings: Settings,
+                    enabled_rules: Iterable[str]) -> list[ChainHit]:
+    """Chains whose trigger rules all ran and whose logic is met by active findings."""
+    enabled = set(enabled_rules)
+    active = [f for f in findings if not f.suppressed and f.severity != "info"]
+    hits = []
+    for definition in all_chains():
+        rules = [t.rule for t in definition.triggers]
+        if not set(rules) <= enabled:
+            continue  # a chain cannot be judged when one of its rules was not run
+        by_rule = {r: [f for f in active if f.rule_id == r] for r in rules}
+        if not _fires(definition, by_rule, rules):
+            continue
+        hits.append(ChainHit(definition, [f for r in rules for f in by_rule[r]],
+                             _targets(definition, model, active, settings)))
+    return hits
