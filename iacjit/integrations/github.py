@@ -21,7 +21,7 @@ NAME = "GitHub"
 MAX_PAGES = 100
 HINTS = {
     401: "GITHUB_TOKEN is missing, expired or wrong",
-    403: "the token may not write pull-request comments; give the job "
+    403: "the token lacks permission to write pull-request comments; give the job "
          "'permissions: pull-requests: write' (forks' pull requests get a read-only token)",
     404: "check GITHUB_REPOSITORY and the pull-request number, and that the token can see "
          "the repository",

@@ -17,9 +17,9 @@ NAME = "GitLab"
 MAX_PAGES = 100
 HINTS = {
     401: "GITLAB_TOKEN (or CI_JOB_TOKEN) is missing, expired or wrong",
-    403: "the token may not write merge-request notes; use a project access token with the "
-         "'api' scope and at least the Reporter role in GITLAB_TOKEN (CI_JOB_TOKEN cannot "
-         "post notes)",
+    403: "the token lacks permission to write merge-request notes; put a project access token "
+         "with the 'api' scope and at least the Reporter role in GITLAB_TOKEN (CI_JOB_TOKEN "
+         "cannot post notes)",
     404: "check CI_PROJECT_ID and CI_MERGE_REQUEST_IID, and that the token can see the project",
 }
 
