@@ -12,9 +12,14 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
-## Scan samples/ with iacjit (findings are expected: the samples are vulnerable on purpose).
+## Scan each sample plan with iacjit (vulnerable/ ones show findings and chains on purpose).
+## Every sample directory is its own plan: an alert in one fixed/ sample would otherwise cover
+## the NSGs of the vulnerable ones, exactly as it would in one real deployment.
 demo: $(STAMP)
-	$(BIN)/iacjit scan samples --fail-on none
+	@for plan in $$(find samples -type d \( -name vulnerable -o -name fixed \) | sort) \
+	             $$(find samples -name 'plan.json' | sort); do \
+	  echo "=== $$plan"; $(BIN)/iacjit scan "$$plan" --fail-on none || exit $$?; echo; \
+	done
 
 ## Lint, then run every test.
 test: $(STAMP)

@@ -262,14 +262,17 @@ def scope_covers(scope: str | Unknown, target: str | Unknown | None) -> bool | U
     target_parts = [p for p in target.split("/") if p]
     if len(scope_parts) > len(target_parts):
         return False
+    undecided = False
     for ours, theirs in zip(scope_parts, target_parts, strict=False):
         if ours == theirs:
             continue
-        markers = {ours, theirs} & {"<deployment-subscription>", "<deployment-resource-group>"}
-        if markers:
-            return Unknown(f"whether {scope} covers {target} depends on where the template "
-                           "is deployed")
+        if {ours, theirs} & {"<deployment-subscription>", "<deployment-resource-group>"}:
+            undecided = True  # a marker may or may not be this value: keep looking for a clash
+            continue
         return False
+    if undecided:
+        return Unknown(f"whether {scope} covers {target} depends on where the template is "
+                       "deployed")
     return True
 
 

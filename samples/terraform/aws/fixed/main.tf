@@ -1,5 +1,7 @@
 # The same instance reachable only from the VPN range and from other security groups;
-# UDP 22 and ICMP are not management access. Expected: no zt_net_001 finding.
+# UDP 22 and ICMP are not management access. Administrators reach it through an EC2 Instance
+# Connect Endpoint, and an EventBridge rule reports every security-group change.
+# Expected: no finding.
 
 variable "ssh_cidrs" {
   type    = list(string)
@@ -8,6 +10,15 @@ variable "ssh_cidrs" {
 
 resource "aws_vpc" "main" {
   cidr_block = "10.0.0.0/16"
+}
+
+resource "aws_subnet" "private" {
+  vpc_id     = aws_vpc.main.id
+  cidr_block = "10.0.2.0/24"
+}
+
+resource "aws_ec2_instance_connect_endpoint" "admin" {
+  subnet_id = aws_subnet.private.id
 }
 
 resource "aws_security_group" "admin" {
@@ -56,5 +67,27 @@ resource "aws_vpc_security_group_ingress_rule" "udp_22" {
 resource "aws_instance" "bastion" {
   ami                    = "ami-0123456789abcdef0"
   instance_type          = "t3.micro"
+  subnet_id              = aws_subnet.private.id
   vpc_security_group_ids = [aws_security_group.bastion.id]
+}
+
+resource "aws_sns_topic" "secops" {
+  name = "secops"
+}
+
+resource "aws_cloudwatch_event_rule" "sg_changes" {
+  name        = "security-group-changes"
+  description = "Security group rules were added or modified"
+  event_pattern = jsonencode({
+    source        = ["aws.ec2"]
+    "detail-type" = ["AWS API Call via CloudTrail"]
+    detail = {
+      eventName = ["AuthorizeSecurityGroupIngress", "ModifySecurityGroupRules"]
+    }
+  })
+}
+
+resource "aws_cloudwatch_event_target" "sg_changes" {
+  rule = aws_cloudwatch_event_rule.sg_changes.name
+  arn  = aws_sns_topic.secops.arn
 }

@@ -145,3 +145,59 @@ resource "azurerm_linux_virtual_machine" "vm" {
     version   = "latest"
   }
 }
+
+# Just-in-time access: SSH opens only on approved request, for at most three hours.
+resource "azapi_resource" "jit" {
+  type      = "Microsoft.Security/locations/jitNetworkAccessPolicies@2020-01-01"
+  name      = "web-jit"
+  parent_id = "${azurerm_resource_group.rg.id}/providers/Microsoft.Security/locations/${var.location}"
+  body = {
+    kind = "Basic"
+    properties = {
+      virtualMachines = [
+        {
+          id = azurerm_linux_virtual_machine.vm.id
+          ports = [
+            {
+              number                     = 22
+              protocol                   = "TCP"
+              allowedSourceAddressPrefix = "203.0.113.0/24"
+              maxRequestAccessDuration   = "PT3H"
+            }
+          ]
+        }
+      ]
+    }
+  }
+}
+
+# Anyone writing an NSG rule anywhere in the subscription pages the security team.
+data "azurerm_subscription" "current" {}
+
+resource "azurerm_monitor_action_group" "secops" {
+  name                = "secops"
+  resource_group_name = azurerm_resource_group.rg.name
+  short_name          = "secops"
+
+  email_receiver {
+    name          = "secops"
+    email_address = "secops@example.com"
+  }
+}
+
+resource "azurerm_monitor_activity_log_alert" "nsg_rule_write" {
+  name                = "nsg-rule-write"
+  resource_group_name = azurerm_resource_group.rg.name
+  location            = "global"
+  scopes              = [data.azurerm_subscription.current.id]
+  description         = "An NSG rule was created or changed"
+
+  criteria {
+    category       = "Administrative"
+    operation_name = "Microsoft.Network/networkSecurityGroups/securityRules/write"
+  }
+
+  action {
+    action_group_id = azurerm_monitor_action_group.secops.id
+  }
+}
