@@ -39,18 +39,19 @@ def parse_filter_pattern(pattern: str) -> tuple[set[str], str | None]:
     text = pattern.strip()
     if not (text.startswith("{") and text.endswith("}")):
         return set(), "it is not a JSON metric-filter pattern"
-    body = text[1:-1]
-    if "&&" in body:
-        return set(), "its pattern combines conditions with &&, which narrows it"
     names: set[str] = set()
-    for term in body.split("||"):
+    other: list[str] = []
+    for term in re.split(r"\|\||&&", text[1:-1]):
         cleaned = term.strip().strip("()").strip()
         match = _TERM.match(cleaned)
-        if match is None:
-            if cleaned:
-                return names, f"its pattern term {cleaned!r} is not an eventName match"
-            continue
-        names.add(match.group(1).lower())
+        if match:
+            names.add(match.group(1).lower())
+        elif cleaned:
+            other.append(cleaned)
+    if "&&" in text:
+        return names, "its pattern combines conditions with &&, which narrows it"
+    if other:
+        return names, f"its pattern term {other[0]!r} is not an eventName match"
     return names, None
 
 

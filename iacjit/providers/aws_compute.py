@@ -45,6 +45,7 @@ class AwsNetwork:
         self.endpoints: list[RawResource] = []
         self.policy_attachments: list[RawResource] = []
         self.eips: list[RawResource] = []
+        self.roles = [r for r in resources if r.type in {"aws_iam_role", "AWS::IAM::Role"}]
         for resource in resources:
             if resource.type in {"aws_ec2_instance_connect_endpoint",
                                  "AWS::EC2::InstanceConnectEndpoint"}:
@@ -167,6 +168,13 @@ class AwsNetwork:
             problems.append(ssm_problem)
         return found, problems
 
+    def _role_named(self, name: Any, origin: RawResource) -> RawResource | None:
+        """Terraform profiles name their role (``role = aws_iam_role.r.name``)."""
+        if not isinstance(name, str):
+            return None
+        return next((r for r in self.roles if r.root == origin.root
+                     and _props(r).get("name") == name), None)
+
     def _ssm_profile(self, instance: RawResource, props: dict) -> tuple[str | None, str | None]:
         ref = props.get("iam_instance_profile") or props.get("IamInstanceProfile")
         if ref is None:
@@ -179,7 +187,7 @@ class AwsNetwork:
         roles = _as_list(_props(profile).get("role")) + _as_list(_props(profile).get("Roles"))
         unknown: list[str] = []
         for role_ref in roles:
-            role = self.index.resolve(role_ref, profile)
+            role = self.index.resolve(role_ref, profile) or self._role_named(role_ref, profile)
             arns = []
             if role is not None:
                 arns += _as_list(_props(role).get("managed_policy_arns"))
