@@ -36,6 +36,7 @@ HOSTILE = [
     "#123 !45",
     "</summary><b>x</b>",
     "\u202eevil\u202c",
+    "\" onmouseover=\"alert(1)",
 ]
 
 
@@ -109,6 +110,7 @@ def test_hostile_strings_render_inert(gfm, with_links):
     html = gfm(text)
     assert "<script" not in html and "<img" not in html and "<h1" not in html
     assert not re.search(r"<b>x</b>", html)
+    assert not re.search(r"<[^>]*onmouseover", html)
     hrefs = re.findall(r'href="([^"]*)"', html)
     if with_links:
         assert hrefs and all(h.startswith("https://github.com/o/r/blob/abc/infra/")

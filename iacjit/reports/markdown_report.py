@@ -65,7 +65,8 @@ def _unping(text: str) -> str:
 
 
 def _html_and_backticks(text: str) -> str:
-    return html.escape(text, quote=True).replace("`", "&#96;")
+    # Quotes stay: scanned text never lands inside an attribute (hrefs are encoded apart).
+    return html.escape(text, quote=False).replace("`", "&#96;")
 
 
 def md(value: Any) -> Markup:
