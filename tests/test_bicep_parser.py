@@ -570,3 +570,22 @@ def test_broken_parameters_file_is_an_error(tmp_path):
     (tmp_path / "main.parameters.json").write_text("{not json")
     result = parse(tmp_path, "param p string = 'x'\n")
     assert result.errors[0].file == "main.parameters.json"
+
+
+@pytest.mark.parametrize(
+    ("source", "line"),
+    [
+        ("var a = 'x'\nvar b = '''never closed\nvar c = 1\n", 2),
+        ("var a = 'open\nvar b = 1\n", 1),
+        ("var a = '${b'\n", 1),
+        ("var a = 1 /* never closed\n", 1),
+    ],
+)
+def test_malformed_strings_fail_fast_with_a_position(tmp_path, source, line):
+    # pycep's lexer would backtrack for minutes on these; they are caught before it runs.
+    (error,) = parse(tmp_path, source).errors
+    assert error.line == line
+
+
+def test_integer_overflow_is_unknown(tmp_path):
+    assert isinstance(value_of(tmp_path, "9223372036854775807 + 1"), Unknown)

@@ -273,6 +273,9 @@ def strict_equal(left: Any, right: Any) -> bool:
     return type(left) is type(right) and left == right
 
 
+INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
+
+
 def _is_int(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
@@ -300,12 +303,11 @@ def binary(op: str, left: Any, right: Any, max_string_chars: int) -> Any:
         return left + right
     if not (_is_int(left) and _is_int(right)):
         return Unknown(f"'{op}' needs integers")
-    if op == "+":
-        return left + right
-    if op == "-":
-        return left - right
-    if op == "*":
-        return left * right
+    if op in ("+", "-", "*"):
+        result = left + right if op == "+" else left - right if op == "-" else left * right
+        if not INT64_MIN <= result <= INT64_MAX:
+            return Unknown("integer overflow (ARM integers are 64-bit)")
+        return result
     if right == 0:
         return Unknown("division by zero")
     quotient = abs(left) // abs(right)

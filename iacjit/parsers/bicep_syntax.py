@@ -19,7 +19,14 @@ from lark import Lark, Token, Tree
 from lark.exceptions import UnexpectedInput
 
 from iacjit.parsers import bicep_ast as A
-from iacjit.parsers.bicep_text import TextError, mask, nesting_problem, position, split_string
+from iacjit.parsers.bicep_text import (
+    TextError,
+    mask,
+    nesting_problem,
+    position,
+    split_string,
+    string_problem,
+)
 
 BINARY = {
     "add": "+",
@@ -488,6 +495,10 @@ class _Chain:
 
 def parse_template(text: str, max_depth: int) -> A.Template:
     """Parse a whole file; raises :class:`SyntaxProblem` with a position on failure."""
+    bad_string = string_problem(text)
+    if bad_string:
+        line, column = position(text, bad_string[1])
+        raise SyntaxProblem(bad_string[0], line, column)
     masked = mask(text)
     problem = nesting_problem(masked, max_depth)
     if problem:

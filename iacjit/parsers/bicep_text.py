@@ -216,3 +216,35 @@ def nesting_problem(masked: str, max_depth: int) -> tuple[str, int] | None:
             return f"more than {max_depth} operators in one line", offset
         offset += len(line) + 1
     return None
+
+
+def string_problem(text: str) -> tuple[str, int] | None:
+    """The first malformed string literal (message, offset), or None.
+
+    pycep's lexer patterns for strings backtrack catastrophically on an unterminated
+    ``'''`` or ``'`` (a scan could hang for minutes), so strings are checked here first.
+    """
+    i = 0
+    n = len(text)
+    while i < n:
+        if text.startswith("'''", i):
+            j = text.find("'''", i + 3)
+            if j < 0:
+                return "unterminated multi-line string '''", i
+            i = j + 3
+        elif text[i] == "'":
+            try:
+                i = _string_end(text, i)
+            except TextError as exc:
+                return str(exc), exc.offset
+        elif text.startswith("//", i):
+            j = text.find("\n", i)
+            i = n if j < 0 else j
+        elif text.startswith("/*", i):
+            j = text.find("*/", i + 2)
+            if j < 0:
+                return "unterminated comment /*", i
+            i = j + 2
+        else:
+            i += 1
+    return None
