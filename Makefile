@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN     = $(VENV)/bin
 STAMP   = $(VENV)/.installed
 
-.PHONY: demo test lint clean
+.PHONY: demo test lint docs clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -25,6 +25,10 @@ demo: $(STAMP)
 test: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest -q
+
+## Regenerate docs/rules/*.md and docs/chains/*.md from the rule and chain metadata.
+docs: $(STAMP)
+	$(BIN)/python -c "from pathlib import Path; from iacjit.explain import write_docs; write_docs(Path('docs'))"
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

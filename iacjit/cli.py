@@ -134,6 +134,52 @@ def scan(paths, fmt, output, fail_on, var_files, variables, arm_parameters, cfn_
     sys.exit(code)
 
 
+@main.command("jit-status")
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
+              show_default=True)
+@click.option("--var-file", "var_files", multiple=True,
+              type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--var", "variables", multiple=True, metavar="NAME=VALUE")
+def jit_status_command(paths, fmt, var_files, variables) -> None:
+    """Per VM: NSGs in front, exposed management ports, JIT ports and Defender's category."""
+    import json
+
+    from iacjit.jit_table import render_text, rows
+    from iacjit.parsers.options import ParseOptions
+    from iacjit.providers import build_model
+    from iacjit.rules.base import Settings
+    from iacjit.scan import parse_inputs
+
+    options = ParseOptions(var_files=tuple(var_files), variables=_parse_vars(variables))
+    parsed, _ = parse_inputs(list(paths) or [Path(".")], options)
+    table = rows(build_model(parsed.resources), Settings())
+    for error in parsed.errors:
+        click.echo(f"error: {error.file}:{error.line or ''} {error.message}", err=True)
+    if fmt == "json":
+        click.echo(json.dumps({"version": 1, "vms": table}, indent=2))
+    else:
+        click.echo(render_text(table), nl=False)
+    sys.exit(EXIT_INPUT_ERROR if parsed.errors else EXIT_OK)
+
+
+@main.command()
+@click.argument("item_id", metavar="ID")
+def explain(item_id: str) -> None:
+    """What a rule or chain detects, why it is dangerous, an example and the fix."""
+    from iacjit.explain import explain as render
+
+    text = render(item_id)
+    if text is None:
+        from iacjit.chains.definitions import all_chains
+        from iacjit.rules import ALL_RULES
+
+        known = [r.id for r in ALL_RULES] + [c.id for c in all_chains()]
+        raise click.BadParameter(f"unknown id {item_id!r}; known: {', '.join(known)}",
+                                 param_hint="ID")
+    click.echo(text, nl=False)
+
+
 @main.command("rules")
 def list_rules() -> None:
     """List the rules with id, severity and title."""

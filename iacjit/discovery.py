@@ -37,6 +37,9 @@ def _sniff(path: Path) -> str | None:
         return None  # read by the ARM parser beside its template
     with path.open("rb") as handle:
         head = handle.read(SNIFF_BYTES).decode("utf-8", errors="replace")
+    if name.endswith(".json") and ('"planned_values"' in head or (
+            '"format_version"' in head and '"terraform_version"' in head)):
+        return TERRAFORM_PLAN  # checked first: plans quote ARM ids and CloudFormation bodies
     if "AWSTemplateFormatVersion" in head or "AWS::" in head:
         return CLOUDFORMATION
     if name.endswith(".json"):
@@ -44,8 +47,6 @@ def _sniff(path: Path) -> str | None:
         if "deploymenttemplate.json" in lowered or (
                 '"resources"' in head and "microsoft." in lowered):
             return ARM
-        if '"planned_values"' in head or '"terraform_version"' in head:
-            return TERRAFORM_PLAN
     return None
 
 

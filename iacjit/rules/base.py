@@ -60,3 +60,6 @@ class Rule:
     example: str
     references: tuple[str, ...]
     check: Callable[[Model, Settings], Iterable[RuleOutput]]
+    technique: str = ""  # MITRE ATT&CK technique the finding enables
+    semantics: str = ""  # Markdown: the exact decision procedure, for docs and explain
+    peer_mistakes: str = ""  # Markdown: what other scanners get wrong (tested)

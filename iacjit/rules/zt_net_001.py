@@ -112,4 +112,28 @@ RULE = Rule(
         "https://attack.mitre.org/techniques/T1190/",
     ),
     check=check,
+    technique="T1190",
+    semantics="""\
+- **Internet source**: `*`, `Any`, `Internet` (any case), any CIDR with prefix length 0 whatever
+  its address bits (`0.0.0.0/0`, `::/0`, `192.168.1.0/0`), bare `0.0.0.0`, and several prefixes
+  of one rule whose union is all of IPv4 or IPv6 (`0.0.0.0/1` + `128.0.0.0/1`). Other service
+  tags, private ranges, security-group and prefix-list references are not internet.
+- **Ports**: `N`, `A-B`, `*`, lists, numbers or strings; AWS `from_port`..`to_port`, where
+  protocol `-1`/`all` means every port whatever the port fields say and `tcp` 0..0 is port 0.
+- **Protocol**: TCP, `*`, `Any`, `-1`, `all`, `6`. UDP alone never counts (RDP over UDP needs
+  the TCP connection); ICMP, ESP, AH, GRE never count.
+- **Azure priority**: the rules of one NSG (inline and standalone rule resources together) run
+  by priority, lower first. A Deny with a lower number that covers the same port, TCP and the
+  whole internet range of an address family closes it; a Deny covering only part (one port of
+  two, IPv4 of `*`) leaves the rest reported, with `partly_closed_by` in the evidence.
+- **Location**: the finding sits on the resource that declares the rule (the NSG/security group
+  for an inline rule, the rule resource otherwise), at the rule's own lines.
+- **Unknown values**: when a deciding value is unknown (a variable without default), the rule is
+  reported as unresolved, not passed.""",
+    peer_mistakes="""\
+checkov misses `0.0.0.0/0`, `::/0` and lists from variables, flags Deny-before-Allow, flags UDP
+22 and security-group references, misses protocol `-1` without ports and IPv6 on
+`aws_vpc_security_group_ingress_rule`, and drops static ingress blocks next to dynamic ones; its
+ARM variant is case-sensitive (`Internet` missed) and skips `languageVersion 2.0` templates. KICS
+misses port `*` in Terraform and protocol `*` in ARM; trivy once flagged ICMP as SSH.""",
 )

@@ -143,4 +143,30 @@ RULE = Rule(
         "https://attack.mitre.org/techniques/T1562/001/",
     ),
     check=check,
+    technique="T1562.001",
+    semantics="""\
+- **Azure alert**: `Microsoft.Insights/activityLogAlerts` / `azurerm_monitor_activity_log_alert`
+  is effective when enabled, in category `Administrative`, on operation
+  `Microsoft.Network/networkSecurityGroups/securityRules/write` (in `allOf`, `anyOf` or
+  `containsAny`), without a level/status/caller filter, with at least one action group, and with
+  a scope covering the NSG: a subscription id covers every NSG in it, a resource-group id only that
+  group. `subscription().id`, `data.azurerm_subscription.current.id` and
+  `/subscriptions/${data.azurerm_client_config.current.subscription_id}` are the deploying
+  subscription and cover every NSG of the plan; a literal subscription id is unresolved.
+- **Azure policy**: an assignment (not `DoNotEnforce`) of a definition whose rule targets
+  `Microsoft.Network/networkSecurityGroups/securityRules` with effect Deny (or the landing-zone
+  `Deny-MgmtPorts-From-Internet`) also satisfies the rule.
+- **AWS**: a metric filter whose pattern (parsed, not compared as text) matches
+  `AuthorizeSecurityGroupIngress` or `ModifySecurityGroupRules` without `&&` narrowing, with a
+  CloudWatch alarm on its metric that has an enabled action; or an enabled EventBridge rule with
+  `source: aws.ec2`, `detail-type: AWS API Call via CloudTrail` and those event names, with a
+  target. Both cover every security group of the account.
+- **One finding per NSG/security group** of the plan that nothing effective covers, located at
+  the group, with every reason found (none exists / disabled / wrong operation / scope / no action).
+- **Controls outside the repository**: `--external-control zt_vis_008` turns the findings into
+  informational notes (severity `info`) — stated, never silently passed.""",
+    peer_mistakes="""\
+KICS's alert query ignores the alert's scope and `enabled` flag and says nothing when no alert
+exists at all; the reference chain scanner has no NSG-write alert check in IaC mode; checkov and
+trivy have none.""",
 )

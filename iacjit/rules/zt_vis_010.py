@@ -84,4 +84,25 @@ RULE = Rule(
         "https://attack.mitre.org/techniques/T1133/",
     ),
     check=check,
+    technique="T1133",
+    semantics="""\
+- **Policies**: `Microsoft.Security/locations/jitNetworkAccessPolicies` from ARM/Bicep, Terraform
+  `azapi_resource` (`body` as an object or `jsonencode(...)`) and ARM embedded in
+  `azurerm_resource_group_template_deployment`; all policies of the plan are united. An entry
+  covers a VM when its `id` resolves to it (reference, `resourceId(...)` or evaluated id) and a
+  port when its protocol is `TCP` or `*`.
+- **Categories** (Defender's): *not applicable* when no NSG sits in front of the VM (subnet or NIC
+  NSG); *unhealthy* when no policy covers it, when the policy misses the VM's management port
+  (Linux 22, Windows 3389, from the resource type, OS profile or image; both when unknown) or a
+  port its NSGs expose, or when a standing Allow from the internet on a covered port bypasses
+  JIT (existing rules keep priority over JIT's deny rules); *healthy* otherwise.
+- **AWS**: there is no JIT resource. An EC2 instance whose security groups admit 22/3389 from any
+  source is unhealthy unless an EC2 Instance Connect Endpoint sits in its VPC or its instance
+  profile's role carries `AmazonSSMManagedInstanceCore` (Session Manager).
+- **Unknown values**: a JIT entry whose VM id is unknown, or an access path that cannot be
+  decided, makes the VM unresolved, not healthy.
+- `iacjit jit-status` prints the categorisation of every VM.""",
+    peer_mistakes="""\
+The reference chain scanner passes this check as soon as any JIT policy exists anywhere; checkov,
+KICS and trivy have no JIT check at all.""",
 )
