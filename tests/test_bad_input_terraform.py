@@ -39,3 +39,22 @@ def test_deep_nesting_is_an_error_not_a_crash(scan_net):
     deep = "a = " + "[" * 5000 + "]" * 5000 + "\n"
     result = scan_net({"main.tf": deep, "ok/main.tf": OPEN_NSG})
     assert result.errors and len(result.findings) == 1
+
+
+def test_wrong_hcl2_module_is_one_clear_sentence(iacjit_bin, tmp_path):
+    """checkov's bc-python-hcl2 installs a module named hcl2 too: say so, do not crash."""
+    import os
+    import subprocess
+
+    fake = tmp_path / "fake" / "hcl2"
+    fake.mkdir(parents=True)
+    (fake / "__init__.py").write_text("__version__ = '0.4.3'\n")
+    (tmp_path / "main.tf").write_text(OPEN_NSG)
+    env = {**os.environ, "PYTHONPATH": str(tmp_path / "fake")}
+    proc = subprocess.run([iacjit_bin, "scan", "--format", "json"], cwd=tmp_path, env=env,
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr
+    import json
+
+    (error,) = json.loads(proc.stdout)["errors"]
+    assert "not python-hcl2 8.x" in error["message"] and "own environment" in error["message"]

@@ -19,7 +19,7 @@ class HclError(Exception):
         self.column = column
 
 
-def _load_hcl2():
+def load_hcl2():
     """Import python-hcl2 8.x, or explain why the module found is the wrong one."""
     try:
         import hcl2
@@ -94,7 +94,7 @@ def _describe(exc: Exception) -> str:
 
 def parse_body(text: str) -> ast.Body:
     """Parse a whole file (or tfvars) into a Body; raises HclError."""
-    parses_to_tree = _load_hcl2()
+    parses_to_tree = load_hcl2()
     if not text.endswith("\n"):
         text += "\n"
     try:

@@ -17,7 +17,7 @@ from iacjit.model.values import Unknown
 from iacjit.parsers.options import ParseOptions
 from iacjit.parsers.terraform import ast
 from iacjit.parsers.terraform.evaluator import Scope, evaluate_safely
-from iacjit.parsers.terraform.hcl import HclError, parse_body, parse_expression
+from iacjit.parsers.terraform.hcl import HclError, load_hcl2, parse_body, parse_expression
 from iacjit.parsers.terraform.module import Declarations, ModuleInstance
 from iacjit.parsers.text import TextError, read_text
 
@@ -152,8 +152,15 @@ def parse_roots(roots: dict[Path, list[Path]], options: ParseOptions,
                 display: Callable[[Path], str],
                 progress: Callable[[Path], None] | None = None) -> ParseResult:
     """Evaluate every Terraform root of the scan into raw resources."""
-    loader = Loader(options, display)
     result = ParseResult()
+    try:
+        load_hcl2()
+    except HclError as exc:
+        # One sentence for the whole scan, not one per file: the environment is wrong.
+        first = next(iter(roots))
+        result.errors.append(InputError(display(first) or ".", exc.message))
+        return result
+    loader = Loader(options, display)
     called = _called_roots(loader, roots)
     for root, files in roots.items():
         if root not in called:
