@@ -12,7 +12,6 @@ import copy
 import json
 import re
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -43,15 +42,7 @@ HOSTILE = [
 @pytest.fixture(scope="session")
 def gfm():
     """GitHub-flavoured Markdown to HTML with raw HTML kept (GitHub sanitizes afterwards)."""
-    try:
-        import cmarkgfm
-    except ImportError:  # not in the test extras: install next to the other test tools
-        if not (CMARK_DIR / "cmarkgfm").exists():
-            subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--target",
-                            str(CMARK_DIR), "cmarkgfm"], check=True, capture_output=True,
-                           timeout=600)
-        sys.path.insert(0, str(CMARK_DIR))
-        import cmarkgfm
+    import cmarkgfm  # in the test extras
     from cmarkgfm.cmark import Options
 
     def render(text: str) -> str:

@@ -236,3 +236,12 @@ def test_unknown_deny_priority_makes_allow_unresolved(scan_net):
         rule("deny", "var.p", access="Deny"), rule("allow", 200))})
     assert result.findings == []
     assert len(result.unresolved) == 1
+
+
+def test_unknown_allow_priority_without_any_deny_still_decides(scan_net):
+    """Priority only matters when a Deny could close the traffic."""
+    result = scan_net({"main.tf": 'variable "p" {}\n' + nsg(
+        rule("allow", "var.p"), rule("other", 300, port='"443"', access="Deny"))})
+    assert result.unresolved == []
+    (finding,) = result.findings
+    assert finding.evidence["ports"] == [22]

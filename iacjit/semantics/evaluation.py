@@ -76,23 +76,26 @@ def evaluate_allow(rule: NetworkRule, group: SecurityGroup, ports: frozenset[int
     verdict = RuleVerdict(rule)
     try:
         opened = matched_traffic(rule, ports, "allow")
-        if not opened or rule.priority is None:
-            verdict.exposure = opened
-            return verdict
-        priority = _known(rule.priority, "priority")
         remaining = set(opened)
         for other in group.rules:
-            if other is rule or other.priority is None:
-                continue
-            if _known(other.priority, f"priority of rule {other.name!r}") >= priority:
+            if not remaining:
+                break
+            if other is rule or other.priority is None or rule.priority is None:
                 continue
             try:
-                closed = matched_traffic(other, ports, "deny")
+                closed: frozenset | None = matched_traffic(other, ports, "deny")
             except Undecided as exc:
-                raise Undecided(f"deny rule {other.name!r} may close it ({exc})") from None
-            if closed & remaining:
-                remaining -= closed
-                verdict.closed_by.append(other.name)
+                closed, why = None, str(exc)
+            if closed is not None and not closed & remaining:
+                continue  # cannot close anything: its priority does not matter
+            # Only a rule that could close this traffic needs both priorities known.
+            if _known(other.priority, f"priority of rule {other.name!r}") >= _known(
+                    rule.priority, "priority"):
+                continue
+            if closed is None:
+                raise Undecided(f"deny rule {other.name!r} may close it ({why})")
+            remaining -= closed
+            verdict.closed_by.append(other.name)
         verdict.exposure = frozenset(remaining)
     except Undecided as exc:
         verdict.undecided = str(exc)
