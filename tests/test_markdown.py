@@ -15,13 +15,12 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from conftest import REPO, write_tree
+from conftest import write_tree
 from test_sarif import _document
 
 from iacjit.reports import markdown_report
 from iacjit.reports.locations import link_builder
 
-CMARK_DIR = REPO / ".ci-venvs" / "cmarkgfm"
 HOSTILE = [
     "<script>alert(1)</script>",
     "](http://x)",
