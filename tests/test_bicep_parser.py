@@ -589,3 +589,14 @@ def test_malformed_strings_fail_fast_with_a_position(tmp_path, source, line):
 
 def test_integer_overflow_is_unknown(tmp_path):
     assert isinstance(value_of(tmp_path, "9223372036854775807 + 1"), Unknown)
+
+
+def test_placeholders_match_the_arm_parser(tmp_path):
+    from iacjit.parsers import arm_functions
+
+    got = value_of(tmp_path, "[uniqueString(resourceGroup().id), guid('a', 'b')]")
+    rg_id = f"/subscriptions/{DEPLOYMENT_SUBSCRIPTION}/resourceGroups/{DEPLOYMENT_RESOURCE_GROUP}"
+    assert got == [
+        arm_functions.fn_unique_string([rg_id], None),
+        arm_functions.fn_guid(["a", "b"], None),
+    ]

@@ -8,13 +8,13 @@ return Unknown.  Results are bounded by ``max_string_chars`` and ``max_loop_item
 
 from __future__ import annotations
 
-import hashlib
 import json
 import re
 from collections.abc import Callable
 from typing import Any, Protocol
 
 from iacjit.model.values import DEPLOYMENT_RESOURCE_GROUP, DEPLOYMENT_SUBSCRIPTION, Unknown
+from iacjit.parsers import arm_functions
 from iacjit.parsers.bicep_values import (
     RG_SCOPE,
     SUB_SCOPE,
@@ -278,15 +278,17 @@ def _format(ctx: Context, args: list[Any]) -> Any:
 
 @function("uniqueString")
 def _unique_string(ctx: Context, args: list[Any]) -> Any:
-    """Deterministic stand-in: same inputs, same 13 characters (ARM's real hash is private)."""
-    digest = hashlib.sha256("|".join(to_string(a) for a in args).encode()).hexdigest()
-    return digest[:13]
+    """Same deterministic placeholder as the ARM parser, so Bicep/ARM twins name alike."""
+    if not args:
+        raise FunctionError("expects at least one argument")
+    return arm_functions.fn_unique_string([to_string(a) for a in args], None)
 
 
 @function("guid")
 def _guid(ctx: Context, args: list[Any]) -> Any:
-    h = hashlib.sha256("|".join(to_string(a) for a in args).encode()).hexdigest()
-    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:32]}"
+    if not args:
+        raise FunctionError("expects at least one argument")
+    return arm_functions.fn_guid([to_string(a) for a in args], None)
 
 
 @function("base64")
