@@ -82,10 +82,22 @@ def parse_inputs(
             inputs.terraform_roots, options, display_path,
             lambda root: advance(root, len(inputs.terraform_roots[root])),
         ))
+    called = _called_bicep_modules(inputs, options)
     for kind, path in inputs.files:
-        merged.extend(_parse_file(kind, path, options))
+        if path.resolve() not in called:  # evaluated through its caller, with its parameters
+            merged.extend(_parse_file(kind, path, options))
         advance(path, 1)
     return merged, total
+
+
+def _called_bicep_modules(inputs: discovery.Inputs, options: ParseOptions) -> set[Path]:
+    """Bicep files that another scanned Bicep file calls as a module (not roots of their own)."""
+    files = [path for kind, path in inputs.files if kind == discovery.BICEP]
+    if len(files) < 2:
+        return set()
+    from iacjit.parsers.bicep import local_module_files
+
+    return {module for path in files for module in local_module_files(path, options)}
 
 
 def run_scan(

@@ -149,3 +149,12 @@ def test_deny_before_allow_in_a_loop(scan_net):
         }
     )
     assert not result.findings and not result.unresolved
+
+
+def test_module_file_is_not_scanned_again_as_a_root(monkeypatch):
+    """Scanning the directory finds the module file too: it is evaluated through its caller."""
+    monkeypatch.chdir(SAMPLES.parent)
+    result = run_scan([SAMPLES / "bicep" / "vulnerable"])
+    jump = [r for r in result.resources if "jump" in r.address.lower()]
+    assert jump and all(r.file.endswith("main.bicep") or "modules/" in r.file for r in jump)
+    assert not [u for u in result.unresolved if "sshSource" in u.reason]
