@@ -155,6 +155,7 @@ def test_module_file_is_not_scanned_again_as_a_root(monkeypatch):
     """Scanning the directory finds the module file too: it is evaluated through its caller."""
     monkeypatch.chdir(SAMPLES.parent)
     result = run_scan([SAMPLES / "bicep" / "vulnerable"])
-    jump = [r for r in result.resources if "jump" in r.address.lower()]
-    assert jump and all(r.file.endswith("main.bicep") or "modules/" in r.file for r in jump)
+    addresses = {r.address for r in result.resources}
+    assert "Microsoft.Network/networkSecurityGroups/jump-nsg" in addresses  # via main.bicep
+    assert "Microsoft.Network/networkSecurityGroups/jumpNsg" not in addresses  # default name
     assert not [u for u in result.unresolved if "sshSource" in u.reason]
