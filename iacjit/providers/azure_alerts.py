@@ -74,8 +74,14 @@ class _Conditions:
         elif name in NARROWING:
             if values and values != [None]:
                 self.narrowing.append(name)
-        elif name in {"resource_id", "resourceid", "resource_group", "resourcegroup"}:
+        elif name in {"resource_id", "resourceid"}:
             self.scope_filters += values
+        elif name in {"resource_group", "resourcegroup"}:
+            # a resource-group *name*, not an id: make it the id prefix that scopes compare
+            self.scope_filters += [
+                f"/subscriptions/{DEPLOYMENT_SUBSCRIPTION}/resourcegroups/{v}"
+                if isinstance(v, str) and is_known(v) and not v.startswith("/") else v
+                for v in values]
 
     def add_arm(self, condition: Any) -> None:
         if not isinstance(condition, dict):
