@@ -17,9 +17,11 @@ from iacjit.model.values import Unknown
 from iacjit.parsers.options import ParseOptions
 from iacjit.parsers.terraform import ast
 from iacjit.parsers.terraform.evaluator import Scope, evaluate_safely
-from iacjit.parsers.terraform.hcl import HclError, load_hcl2, parse_body, parse_expression
+from iacjit.parsers.terraform.files import parse_tf_file
+from iacjit.parsers.terraform.hcl import HclError, load_hcl2, parse_expression
 from iacjit.parsers.terraform.module import Declarations, ModuleInstance
-from iacjit.parsers.text import TextError, read_text
+
+FileParser = Callable[[Path, str], tuple["ast.Body | None", list[InputError]]]
 
 
 class _NoNames:
@@ -35,9 +37,12 @@ class _NoNames:
 class Loader:
     """Parses each file once and each module directory once per scan."""
 
-    def __init__(self, options: ParseOptions, display: Callable[[Path], str]):
+    def __init__(self, options: ParseOptions, display: Callable[[Path], str],
+                 parse_file: FileParser | None = None):
         self.options = options
         self.display = display
+        # (path, shown) -> (Body or None, errors); iacjit.fastparse adds a cache and a pool.
+        self.parse_file = parse_file or (lambda p, shown: parse_tf_file(p, shown, options.limits))
         self.errors: list[InputError] = []
         self._bodies: dict[Path, ast.Body | None] = {}
         self._decls: dict[Path, Declarations | None] = {}
@@ -49,23 +54,9 @@ class Loader:
         return self._bodies[key]
 
     def _parse(self, path: Path) -> ast.Body | None:
-        shown = self.display(path)
-        try:
-            text, warning = read_text(path, self.options.limits.max_file_bytes)
-        except TextError as exc:
-            self.errors.append(InputError(shown, exc.message, exc.line, exc.column))
-            return None
-        if warning:
-            self.errors.append(InputError(shown, warning, 1, 1))
-        if not text.strip():
-            self.errors.append(InputError(shown, "file is empty: nothing to scan", 1, 1))
-            return None
-        try:
-            return parse_body(text)
-        except HclError as exc:
-            self.errors.append(InputError(shown, f"invalid HCL: {exc.message}", exc.line,
-                                          exc.column))
-            return None
+        body, errors = self.parse_file(path, self.display(path))
+        self.errors.extend(errors)
+        return body
 
     def declarations(self, directory: Path, caller: str | None = None,
                      caller_line: int | None = None, depth: int = 0,
@@ -150,7 +141,8 @@ def _called_roots(loader: Loader, roots: dict[Path, list[Path]]) -> set[Path]:
 
 def parse_roots(roots: dict[Path, list[Path]], options: ParseOptions,
                 display: Callable[[Path], str],
-                progress: Callable[[Path], None] | None = None) -> ParseResult:
+                progress: Callable[[Path], None] | None = None,
+                parse_file: FileParser | None = None) -> ParseResult:
     """Evaluate every Terraform root of the scan into raw resources."""
     result = ParseResult()
     try:
@@ -160,7 +152,7 @@ def parse_roots(roots: dict[Path, list[Path]], options: ParseOptions,
         first = next(iter(roots))
         result.errors.append(InputError(display(first) or ".", exc.message))
         return result
-    loader = Loader(options, display)
+    loader = Loader(options, display, parse_file)
     called = _called_roots(loader, roots)
     for root, files in roots.items():
         if root not in called:
