@@ -1,6 +1,7 @@
 """ARM JSON templates (classic and ``languageVersion 2.0``) → located raw resources.
 
-Entry point :func:`parse_file`.  Reading and locating is :mod:`arm_source`, the expression
+Entry points :func:`parse_file` and, for a template already read (embedded in another
+format), :func:`parse_document`.  Reading and locating is :mod:`arm_source`, the expression
 language :mod:`arm_expressions`, parameters/variables :mod:`arm_template`, and resource
 expansion (loops, conditions, children, nested deployments) :mod:`arm_resources`.
 Nothing here raises: every problem becomes an :class:`InputError` or an Unknown value.
@@ -11,10 +12,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from iacjit.model.raw import InputError, ParseResult
+from iacjit.model.raw import InputError, ParseResult, Span
 from iacjit.parsers.arm_expressions import EvalContext, EvaluationLimit
 from iacjit.parsers.arm_resources import Expander
-from iacjit.parsers.arm_source import SourceError, load
+from iacjit.parsers.arm_source import SourceError, SourceMap, load
 from iacjit.parsers.arm_template import (
     read_parameters_file,
     sibling_parameters_file,
@@ -83,13 +84,37 @@ def parse_file(path: Path, display: str, options: ParseOptions) -> ParseResult:
         return result
     if not is_template(document):
         return result
+    supplied = _supplied_parameters(path, display, options, result)
+    result.extend(parse_document(document, display, options, supplied, source=source))
+    return result
+
+
+def parse_document(document: dict[str, Any], display: str, options: ParseOptions,
+                   parameters: dict[str, Any] | None = None, *, span: Span | None = None,
+                   source: SourceMap | None = None,
+                   resource_group: Any = None) -> ParseResult:
+    """Expand an already-read template *document* into resources of file *display*.
+
+    *parameters* are the supplied values (``{name: value}``, as in a parameters file).  A
+    template read from a file passes its *source* map, so resources get their own lines; a
+    template embedded in another declaration (Terraform's ``template_content``) passes the
+    *span* of that declaration instead, and every resource and problem is located there.
+    Values that are not JSON (a Terraform ResourceRef or Unknown inside ``jsonencode``) pass
+    through evaluation unchanged.  *resource_group* names the group the template deploys to
+    when the caller knows it (what ``resourceGroup()`` returns).
+    """
+    result = ParseResult()
+    if source is None:
+        source = SourceMap(root=span or Span(1, 1))
     limits = options.limits
     base = EvalContext(
         limits=limits,
         locator=source.locate,
         budget=Budget(STEPS_PER_LOOP_ITEM * limits.max_loop_items),
     )
-    ctx = template_context(document, _supplied_parameters(path, display, options, result), base)
+    if resource_group is not None:
+        base = base.child(resource_group=resource_group)
+    ctx = template_context(document, parameters or {}, base)
     expander = Expander(display, source, result)
     try:
         expander.template(document, ctx, depth=0)
@@ -107,7 +132,7 @@ def parse_file(path: Path, display: str, options: ParseOptions) -> ParseResult:
         )
     seen: set[tuple[str, int | None]] = set()
     for problem in base.problems:
-        line = problem.span.line if problem.span else None
+        line = problem.span.line if problem.span else (span.line if span else None)
         if (problem.message, line) not in seen:
             seen.add((problem.message, line))
             result.errors.append(InputError(display, problem.message, line))

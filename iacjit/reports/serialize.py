@@ -41,8 +41,6 @@ def finding(item: Finding) -> dict[str, Any]:
         "end_line": item.span.end_line,
         "evidence": plain(item.evidence),
         "suppressed": item.suppressed,
-        "suppression": item.suppression,
-        "fingerprint": item.fingerprint,
     }
 
 
@@ -78,8 +76,6 @@ def chain(hit: ChainHit) -> dict[str, Any]:
         "title": definition.title,
         "logic": definition.logic,
         "suppressed": hit.suppressed,
-        "suppression": hit.suppression,
-        "fingerprint": hit.fingerprint,
         "triggers": [finding_ref(f) for f in hit.triggers],
         "steps": [dict(step) for step in definition.steps],
         "targets": [
@@ -118,7 +114,6 @@ def to_document(result: ScanResult, exit_code: int) -> dict[str, Any]:
             {"file": n.file, "line": n.line, "what": n.what, "reason": n.reason}
             for n in result.not_scanned
         ],
-        "warnings": [w.to_json() for w in result.warnings],
         "summary": {
             "files_scanned": result.files_scanned,
             "resources": len(result.resources),
@@ -129,7 +124,6 @@ def to_document(result: ScanResult, exit_code: int) -> dict[str, Any]:
             "unresolved": len(result.unresolved),
             "errors": len(result.errors),
             "not_scanned": len(result.not_scanned),
-            "warnings": len(result.warnings),
             "exit_code": exit_code,
         },
     }
