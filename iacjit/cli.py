@@ -76,7 +76,7 @@ def main() -> None:
 
 @main.command()
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
-@click.option("--format", "fmt", type=click.Choice(["text", "json", "sarif", "markdown"]),
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "sarif", "markdown", "html"]),
               default="text",
               show_default=True, help="Output format.")
 @click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path),
@@ -104,15 +104,36 @@ def main() -> None:
               help="Declare a control as provided outside the scanned files (e.g. zt_vis_008 "
                    "when the NSG-write alert lives in a landing-zone repository): its findings "
                    "become informational notes.")
+@click.option("--config", "config_file", type=click.Path(dir_okay=False, path_type=Path),
+              help="Configuration file (default: .iacjit.yaml or [tool.iacjit] in "
+                   "pyproject.toml, searched upward from the first PATH).")
+@click.option("--no-config", is_flag=True, help="Ignore configuration files.")
+@click.option("--baseline", type=click.Path(dir_okay=False, path_type=Path),
+              help="Report findings and chains of this baseline as suppressed: only new "
+                   "ones fail the run.")
+@click.option("--create-baseline", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write the current findings and chains to FILE as a baseline.")
 def scan(paths, fmt, output, fail_on, var_files, variables, arm_parameters, cfn_parameters,
-         exclude, only_rules, skip_rules, external_controls) -> None:
+         exclude, only_rules, skip_rules, external_controls, config_file, no_config, baseline,
+         create_baseline) -> None:
     """Scan PATHS (default: the current directory) as one plan."""
     import importlib
 
     from iacjit.parsers.options import ParseOptions
     from iacjit.reports.serialize import to_document
-    from iacjit.rules.base import Settings
     from iacjit.scan import run_scan
+    from iacjit.suppressions.cli_options import SetupError, setup
+
+    try:  # flag > configuration file > default (docs/configuration.md)
+        setting = setup(click.get_current_context(), list(paths) or [Path(".")], fmt=fmt,
+                        fail_on=fail_on, only_rules=only_rules, skip_rules=skip_rules,
+                        exclude=exclude, external_controls=external_controls,
+                        config_file=config_file, no_config=no_config, baseline=baseline,
+                        create_baseline=create_baseline)
+    except SetupError as exc:
+        click.echo(f"iacjit: {exc}", err=True)
+        sys.exit(EXIT_INPUT_ERROR)
+    fmt, fail_on = setting.fmt, setting.fail_on
 
     options = ParseOptions(
         var_files=tuple(var_files),
@@ -120,10 +141,11 @@ def scan(paths, fmt, output, fail_on, var_files, variables, arm_parameters, cfn_
         arm_parameter_files=tuple(arm_parameters),
         cfn_parameter_files=tuple(cfn_parameters),
     )
-    settings = Settings(external_controls=frozenset(c.lower() for c in external_controls))
-    result = run_scan(list(paths) or [Path(".")], options, settings,
-                      rules=_selected_rules(only_rules, skip_rules), excluded=exclude,
-                      progress=_progress_printer())
+    result = run_scan(list(paths) or [Path(".")], options, setting.settings,
+                      rules=_selected_rules(setting.only_rules, setting.skip_rules),
+                      excluded=setting.exclude, progress=_progress_printer(),
+                      policy=setting.policy)
+    setting.finish(result)  # --create-baseline
     code = exit_code(result, fail_on)
     renderer = importlib.import_module(f"iacjit.reports.{fmt}_report")  # only the one used
     document = to_document(result, code)

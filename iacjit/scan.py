@@ -17,6 +17,8 @@ from iacjit.parsers.options import ParseOptions
 from iacjit.providers import build_model
 from iacjit.rules import ALL_RULES
 from iacjit.rules.base import Finding, Rule, Settings, Unresolved
+from iacjit.suppressions import Engine, Note, Policy, apply_trusted_sources
+from iacjit.suppressions.engine import judged_ids
 
 # Parser modules are imported only when a file of their format is found: start-up stays light.
 _FILE_PARSERS = {
@@ -38,6 +40,7 @@ class ScanResult:
     not_scanned: list[NotScanned] = field(default_factory=list)
     resources: list[RawResource] = field(default_factory=list)
     files_scanned: int = 0
+    warnings: list[Note] = field(default_factory=list)  # suppressions and baseline (warnings[])
 
 
 def display_path(path: Path) -> str:
@@ -111,11 +114,14 @@ def run_scan(
     rules: Iterable[Rule] = ALL_RULES,
     excluded: Iterable[str] = (),
     progress: Progress | None = None,
+    policy: Policy | None = None,
 ) -> ScanResult:
     options = options or ParseOptions()
     settings = settings or Settings()
+    policy = policy or Policy()
     parsed, count = parse_inputs(paths, options, excluded, progress)
     model = build_model(parsed.resources)
+    apply_trusted_sources(model, policy.trusted_sources)
     result = ScanResult(
         errors=parsed.errors,
         not_scanned=parsed.not_scanned,
@@ -131,6 +137,9 @@ def run_scan(
                 result.unresolved.append(output)
     result.findings.sort(key=lambda f: (f.resource.file, f.span.line, f.rule_id))
     result.unresolved.sort(key=lambda u: (u.resource.file, u.span.line, u.rule_id))
+    engine = Engine(policy, result.resources, result.errors, result.warnings)
+    engine.before_chains(result.findings)  # a suppressed trigger never fires a chain
     result.errors.sort(key=lambda e: (e.file, e.line or 0))
     result.chains = evaluate_chains(model, result.findings, settings, [r.id for r in rules])
+    engine.after_chains(result.findings, result.chains, judged_ids([r.id for r in rules]))
     return result

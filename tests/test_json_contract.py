@@ -9,14 +9,14 @@ from conftest import write_tree
 from test_cli import OPEN_NSG
 
 TOP_LEVEL = {"version", "tool", "findings", "chains", "unresolved", "errors", "not_scanned",
-             "summary"}
+             "summary", "warnings"}
 FINDING = {"rule_id", "severity", "title", "message", "resource", "resource_type", "file", "line",
-           "end_line", "evidence", "suppressed"}
+           "end_line", "evidence", "suppressed", "suppression", "fingerprint"}
 UNRESOLVED = {"rule_id", "resource", "resource_type", "file", "line", "end_line", "reason"}
 ERROR = {"file", "line", "column", "message"}
 SUMMARY = {"files_scanned", "resources", "findings", "chains", "by_severity", "suppressed",
            "unresolved",
-           "errors", "not_scanned", "exit_code"}
+           "errors", "not_scanned", "warnings", "exit_code"}
 
 
 def test_contract(iacjit_bin, tmp_path):

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 from iacjit.chains.definitions import ChainDefinition, Trigger, all_chains
 from iacjit.model.semantic import Model, NetworkRule, VirtualMachine
@@ -41,6 +42,8 @@ class ChainHit:
     triggers: list[Finding]
     targets: list[ChainTarget] = field(default_factory=list)
     suppressed: bool = False
+    suppression: dict[str, Any] | None = None  # iacjit.suppressions: reason, source, expiry
+    fingerprint: str = ""  # iacjit.suppressions.fingerprint: chain id + target VMs
 
     @property
     def fixes(self) -> list[Fix]:

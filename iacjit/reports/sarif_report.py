@@ -192,6 +192,8 @@ def _suppressions(item: dict[str, Any]) -> list[dict[str, Any]] | None:
 
 
 def _finding_fingerprint(f: dict[str, Any], locator: _Locator) -> str:
+    if f.get("fingerprint"):  # the report's own (iacjit.suppressions.fingerprint)
+        return str(f["fingerprint"])
     return _digest(locator.uri(f.get("file") or "")[0], f.get("resource"), f.get("rule_id"),
                    f.get("evidence") or {})
 
@@ -288,7 +290,7 @@ def _chain_result(chain: dict[str, Any], index: int, locator: _Locator) -> dict[
         "message": {"text": text},
         "locations": [{"physicalLocation": locator.physical(first.get("file"),
                                                             first.get("line"))}],
-        "partialFingerprints": {FINGERPRINT_KEY: _digest(
+        "partialFingerprints": {FINGERPRINT_KEY: chain.get("fingerprint") or _digest(
             chain["chain_id"],
             sorted((locator.uri(t.get("file") or "")[0], str(t.get("resource")),
                     str(t.get("rule_id"))) for t in triggers),

@@ -41,6 +41,8 @@ def finding(item: Finding) -> dict[str, Any]:
         "end_line": item.span.end_line,
         "evidence": plain(item.evidence),
         "suppressed": item.suppressed,
+        "suppression": item.suppression,
+        "fingerprint": item.fingerprint,
     }
 
 
@@ -76,6 +78,8 @@ def chain(hit: ChainHit) -> dict[str, Any]:
         "title": definition.title,
         "logic": definition.logic,
         "suppressed": hit.suppressed,
+        "suppression": hit.suppression,
+        "fingerprint": hit.fingerprint,
         "triggers": [finding_ref(f) for f in hit.triggers],
         "steps": [dict(step) for step in definition.steps],
         "targets": [
@@ -114,6 +118,7 @@ def to_document(result: ScanResult, exit_code: int) -> dict[str, Any]:
             {"file": n.file, "line": n.line, "what": n.what, "reason": n.reason}
             for n in result.not_scanned
         ],
+        "warnings": [w.to_json() for w in result.warnings],
         "summary": {
             "files_scanned": result.files_scanned,
             "resources": len(result.resources),
@@ -124,6 +129,7 @@ def to_document(result: ScanResult, exit_code: int) -> dict[str, Any]:
             "unresolved": len(result.unresolved),
             "errors": len(result.errors),
             "not_scanned": len(result.not_scanned),
+            "warnings": len(result.warnings),
             "exit_code": exit_code,
         },
     }

@@ -60,6 +60,12 @@ def render(document: dict[str, Any], color: bool = False) -> str:
             lines.append(f"  {clean(n['file'])}:{n['line'] or 1}  {clean(n['what'])}: "
                          f"{clean(n['reason'])}")
         lines.append("")
+    if document.get("warnings"):
+        lines.append(paint("Warnings (suppressions and baseline):", "bold"))
+        for w in document["warnings"]:
+            where = f"{clean(w['file'])}:{w['line']}" if w.get("line") else clean(w["file"])
+            lines.append(f"  {where}  {w['kind']}: {clean(w['message'])}")
+        lines.append("")
     if document["errors"]:
         lines.append(paint("Errors:", "bold"))
         for e in document["errors"]:

@@ -31,6 +31,8 @@ class Finding:
     evidence: dict[str, Any]
     suppressed: bool = False
     subject: str = ""  # key of the model object the finding is about (group, VM): joins chains
+    suppression: dict[str, Any] | None = None  # iacjit.suppressions: reason, source, expiry
+    fingerprint: str = ""  # iacjit.suppressions.fingerprint: identity across runs
 
 
 @dataclass

@@ -1,0 +1,86 @@
+"""``iacjit scan`` options that come from the configuration file: flag > file > default.
+
+Scalars (``--format``, ``--fail-on``) given on the command line win over the file; lists add
+up (``--exclude``, ``--external-control``, ``--skip-rule``), except ``--rule``, which replaces
+the file's ``enable`` list and re-enables a rule the file disables.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from iacjit.config import Config, ConfigError, find_config
+from iacjit.rules.base import Settings
+from iacjit.suppressions.baseline import Baseline, BaselineError, load, write
+from iacjit.suppressions.engine import Policy, apply_baseline
+
+
+class SetupError(Exception):
+    """A configuration or baseline problem: the message is printed, the exit code is 2."""
+
+
+@dataclass
+class ScanSetup:
+    config: Config
+    fmt: str
+    fail_on: str
+    only_rules: tuple[str, ...]
+    skip_rules: tuple[str, ...]
+    exclude: tuple[str, ...]
+    settings: Settings
+    policy: Policy
+    create_baseline: Path | None = None
+
+    def finish(self, result: Any) -> None:
+        """After the scan: write the baseline if asked; what it holds is then suppressed."""
+        if self.create_baseline is None:
+            return
+        baseline = write(self.create_baseline, result)
+        apply_baseline(baseline, result.findings, result.chains, result.warnings)
+
+
+def _given(ctx: Any, name: str) -> bool:
+    from click.core import ParameterSource
+
+    source = ctx.get_parameter_source(name) if ctx is not None else None
+    return source not in (None, ParameterSource.DEFAULT)
+
+
+def setup(ctx: Any, paths: list[Path], *, fmt: str, fail_on: str,
+          only_rules: tuple[str, ...], skip_rules: tuple[str, ...], exclude: tuple[str, ...],
+          external_controls: tuple[str, ...], config_file: Path | None = None,
+          no_config: bool = False, baseline: Path | None = None,
+          create_baseline: Path | None = None) -> ScanSetup:
+    try:
+        config = find_config(paths, config_file, no_config)
+    except ConfigError as exc:
+        raise SetupError(str(exc)) from exc
+    only = tuple(only_rules) if only_rules else config.enable
+    wanted = {r.lower() for r in only_rules}
+    skip = tuple(dict.fromkeys([*skip_rules, *(r for r in config.disable if r not in wanted)]))
+    controls = frozenset(c.lower() for c in (*config.external_controls, *external_controls))
+    settings = Settings(external_controls=controls) if config.management_ports is None else \
+        Settings(management_ports=config.management_ports, external_controls=controls)
+    loaded: Baseline | None = None
+    baseline_file = baseline or config.baseline
+    if baseline_file is not None and create_baseline is None:
+        try:
+            loaded = load(baseline_file)
+        except BaselineError as exc:
+            raise SetupError(str(exc)) from exc
+    policy = Policy(suppressions=list(config.suppressions), baseline=loaded,
+                    severity=dict(config.severity), trusted_sources=config.trusted_sources,
+                    require_reason=config.require_reason)
+    return ScanSetup(
+        config=config,
+        fmt=fmt if _given(ctx, "fmt") or config.format is None else config.format,
+        fail_on=fail_on if _given(ctx, "fail_on") or config.fail_on is None else config.fail_on,
+        only_rules=only,
+        skip_rules=skip,
+        exclude=tuple(dict.fromkeys([*config.exclude, *exclude])),
+        settings=settings,
+        policy=policy,
+        create_baseline=create_baseline,
+    )
