@@ -13,6 +13,7 @@ from pathlib import Path
 
 SKIP_DIRS = {".git", ".terraform", "node_modules", ".venv", "__pycache__", ".iacjit-cache"}
 SNIFF_BYTES = 64 * 1024
+OUR_SUFFIXES = {".tf", ".bicep", ".json", ".yaml", ".yml", ".template"}
 
 TERRAFORM = "terraform"
 TERRAFORM_PLAN = "terraform-plan"
@@ -81,7 +82,12 @@ def discover(paths: Iterable[Path], excluded: Iterable[str] = ()) -> Inputs:
     for path in paths:
         candidates = _walk(path, excluded) if path.is_dir() else [path]
         for candidate in candidates:
-            resolved = candidate.resolve()
+            try:
+                resolved = candidate.resolve()
+            except (OSError, RuntimeError):  # RuntimeError: a symlink loop (Python < 3.13)
+                if candidate.suffix.lower() in OUR_SUFFIXES:
+                    inputs.unreadable.append((candidate, "symbolic link loop"))
+                continue
             if resolved in seen:
                 continue
             seen.add(resolved)
@@ -89,4 +95,8 @@ def discover(paths: Iterable[Path], excluded: Iterable[str] = ()) -> Inputs:
                 _classify(candidate, inputs)
             elif not candidate.exists() and not candidate.is_symlink():
                 inputs.unreadable.append((candidate, "no such file or directory"))
+            elif not candidate.is_dir() and candidate.suffix.lower() in OUR_SUFFIXES:
+                # A FIFO, socket or device with one of our names: never opened (a FIFO blocks).
+                inputs.unreadable.append((candidate, "not a regular file (a FIFO, socket or "
+                                                     "device); not read"))
     return inputs

@@ -534,6 +534,13 @@ def _tree_dict(value: dict[str, Any], ctx: EvalContext, path: tuple[Any, ...],
     return out
 
 
+def _quote(expression: str, limit: int = 120) -> str:
+    """The expression for a message: a hostile one may be megabytes long."""
+    if len(expression) <= limit:
+        return repr(expression)
+    return f"{expression[:limit]!r}... ({len(expression)} characters)"
+
+
 def evaluate_tree(
     value: Any,
     ctx: EvalContext,
@@ -553,10 +560,10 @@ def evaluate_tree(
         try:
             return evaluate_string(value, ctx)
         except ExpressionError as exc:
-            ctx.problem(f"invalid expression {value!r}: {exc}", parent, key)
+            ctx.problem(f"invalid expression {_quote(value)}: {exc}", parent, key)
             return Unknown(f"invalid expression: {exc}")
         except RecursionError:
-            ctx.problem(f"expression {value!r} nests too deeply", parent, key)
+            ctx.problem(f"expression {_quote(value)} nests too deeply", parent, key)
             return Unknown("expression nests too deeply")
     if not isinstance(value, dict | list):
         return value

@@ -19,7 +19,7 @@ from iacjit.parsers.bicep_deploy import REMOTE_PREFIXES, Session, TemplateRun
 from iacjit.parsers.bicep_syntax import SyntaxProblem, parse_template
 from iacjit.parsers.bicep_text import WORKAROUND, mask, unsupported_constructs
 from iacjit.parsers.options import ParseOptions
-from iacjit.parsers.text import TextError
+from iacjit.parsers.text import TextError, check_regular
 from iacjit.parsers.text import read_text as shared_read_text
 
 _OTHER_BOMS = {
@@ -39,8 +39,11 @@ def read_text(
     specific message because editors on Windows produce them.
     """
     try:
+        check_regular(path)  # before open(): a FIFO named x.bicep would block forever
         with path.open("rb") as handle:
             head = handle.read(4)
+    except TextError as exc:
+        return None, [InputError(display, exc.message)]
     except OSError as exc:
         return None, [InputError(display, f"cannot read: {exc.strerror or exc}")]
     for bom, encoding in _OTHER_BOMS.items():
@@ -110,6 +113,8 @@ def sibling_parameters(
         document = json.loads(candidate.read_text(encoding="utf-8-sig"))
     except (OSError, UnicodeDecodeError, ValueError) as exc:
         return None, [InputError(shown, f"cannot read parameters file: {exc}")]
+    except RecursionError:
+        return None, [InputError(shown, "cannot read parameters file: nested too deeply")]
     entries = document.get("parameters", document) if isinstance(document, dict) else None
     if not isinstance(entries, dict):
         return None, [InputError(shown, "a parameters file must hold a 'parameters' object")]

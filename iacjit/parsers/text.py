@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import stat
 from pathlib import Path
 
 BOM = b"\xef\xbb\xbf"
@@ -15,11 +16,28 @@ class TextError(Exception):
         self.column = column
 
 
+def check_regular(path: Path) -> None:
+    """Raise TextError unless *path* is a regular file (after links).
+
+    Opening a FIFO named ``x.tf`` would block the scan forever, and a device could be endless:
+    they are refused before any ``open``.
+    """
+    try:
+        mode = path.stat().st_mode
+    except OSError as exc:
+        raise TextError(f"cannot read: {exc.strerror or exc}") from None
+    if stat.S_ISDIR(mode):
+        raise TextError("a directory, not a file")
+    if not stat.S_ISREG(mode):
+        raise TextError("not a regular file (a FIFO, socket or device); not read")
+
+
 def read_text(path: Path, max_bytes: int) -> tuple[str, str | None]:
     """The file's text and an optional warning; raises TextError for what is not text.
 
     A UTF-8 byte-order mark is reported and removed so the file is still scanned.
     """
+    check_regular(path)
     try:
         size = path.stat().st_size
         if size > max_bytes:

@@ -112,8 +112,11 @@ class ModuleInstance:
     """Resolves names for one module call (or the root) and emits its resources."""
 
     def __init__(self, loader: Loader, decls: Declarations, prefix: str,
-                 inputs: dict[str, Any], depth: int, caller: str | None):
+                 inputs: dict[str, Any], depth: int, caller: str | None,
+                 ancestors: tuple[Path, ...] = ()):
         self.loader = loader
+        # Resolved directories of the calling modules: a call back into one is a cycle.
+        self.ancestors = (*ancestors, decls.directory.resolve())
         self.decls = decls
         self.prefix = prefix
         self.inputs = inputs
@@ -316,6 +319,13 @@ class ModuleInstance:
             not_scanned.append(NotScanned(file, block.line, f"module.{name} ({source})",
                                           "remote module sources are not fetched"))
             return Unknown(f"module {name!r} comes from {source}, which is not fetched")
+        target = (self.decls.directory / source).resolve()
+        if target in self.ancestors:
+            # Without this, a module that calls itself twice nests 2**max_module_depth times.
+            errors.append(InputError(file, f"module {name!r}: source {source!r} is this module "
+                                     "or one of its callers (a module cycle); not evaluated",
+                                     block.line))
+            return Unknown(f"module {name!r} is part of a module cycle")
         decls = self.loader.declarations(self.decls.directory / source, file, block.line,
                                          self.depth + 1)
         if decls is None:
@@ -325,13 +335,19 @@ class ModuleInstance:
             errors.append(InputError(file, f"module.{name}: {problem}", block.line))
         outputs: dict[str, Any] = {}
         for suffix, bindings in instances:
+            self.loader.module_instances += 1
+            if self.loader.module_instances > self.max_items:
+                errors.append(InputError(file, f"module.{name}: more than {self.max_items} "
+                                         "module instances in this scan (the loop limit); the "
+                                         "rest are not evaluated", block.line))
+                break
             scope = self.scope.child(**bindings)
             inputs = {arg: evaluate_safely(a.expr, scope)
                       for arg, a in block.body.attributes.items()
                       if arg not in META_ATTRIBUTES and arg not in {"source", "version",
                                                                     "providers"}}
             child = ModuleInstance(self.loader, decls, f"{self.prefix}module.{name}{suffix}.",
-                                   inputs, self.depth + 1, file)
+                                   inputs, self.depth + 1, file, self.ancestors)
             child.emit(resources, errors, not_scanned, root)
             outputs[suffix] = Lazy(f"module.{name}{suffix}", child.output)
         if "count" in block.body.attributes and "" not in outputs:

@@ -20,6 +20,7 @@ from iacjit.parsers.terraform.evaluator import Scope, evaluate_safely
 from iacjit.parsers.terraform.files import parse_tf_file
 from iacjit.parsers.terraform.hcl import HclError, load_hcl2, parse_expression
 from iacjit.parsers.terraform.module import Declarations, ModuleInstance
+from iacjit.parsers.text import TextError, read_text
 
 FileParser = Callable[[Path, str], tuple["ast.Body | None", list[InputError]]]
 
@@ -44,6 +45,7 @@ class Loader:
         # (path, shown) -> (Body or None, errors); iacjit.fastparse adds a cache and a pool.
         self.parse_file = parse_file or (lambda p, shown: parse_tf_file(p, shown, options.limits))
         self.errors: list[InputError] = []
+        self.module_instances = 0  # across the scan, bounded by the loop limit
         self._bodies: dict[Path, ast.Body | None] = {}
         self._decls: dict[Path, Declarations | None] = {}
 
@@ -91,9 +93,16 @@ class Loader:
         shown = self.display(path)
         if path.name.endswith(".json"):
             try:
-                data = json.loads(path.read_text(encoding="utf-8-sig"))
-            except (OSError, ValueError) as exc:
+                text, _bom = read_text(path, self.options.limits.max_file_bytes)
+                data = json.loads(text)
+            except TextError as exc:
+                self.errors.append(InputError(shown, exc.message, exc.line, exc.column))
+                return {}
+            except ValueError as exc:
                 self.errors.append(InputError(shown, f"invalid variable file: {exc}"))
+                return {}
+            except RecursionError:  # json's C decoder recurses per bracket
+                self.errors.append(InputError(shown, "invalid variable file: nested too deeply"))
                 return {}
             return data if isinstance(data, dict) else {}
         body = self.body(path)
