@@ -12,6 +12,7 @@ from pathlib import Path
 
 from iacjit import discovery
 from iacjit.chains.evaluator import ChainHit, evaluate_chains
+from iacjit.jit_table import rows as jit_rows
 from iacjit.model.raw import InputError, NotScanned, ParseResult, RawResource
 from iacjit.parsers.options import ParseOptions
 from iacjit.providers import build_model
@@ -41,6 +42,7 @@ class ScanResult:
     resources: list[RawResource] = field(default_factory=list)
     files_scanned: int = 0
     warnings: list[Note] = field(default_factory=list)  # suppressions and baseline (warnings[])
+    jit_status: list[dict] = field(default_factory=list)  # iacjit.jit_table rows, per VM
 
 
 def display_path(path: Path) -> str:
@@ -142,4 +144,5 @@ def run_scan(
     result.errors.sort(key=lambda e: (e.file, e.line or 0))
     result.chains = evaluate_chains(model, result.findings, settings, [r.id for r in rules])
     engine.after_chains(result.findings, result.chains, judged_ids([r.id for r in rules]))
+    result.jit_status = jit_rows(model, settings)
     return result

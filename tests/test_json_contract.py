@@ -9,7 +9,7 @@ from conftest import write_tree
 from test_cli import OPEN_NSG
 
 TOP_LEVEL = {"version", "tool", "findings", "chains", "unresolved", "errors", "not_scanned",
-             "summary", "warnings"}
+             "jit_status", "summary", "warnings"}
 FINDING = {"rule_id", "severity", "title", "message", "resource", "resource_type", "file", "line",
            "end_line", "evidence", "suppressed", "suppression", "fingerprint"}
 UNRESOLVED = {"rule_id", "resource", "resource_type", "file", "line", "end_line", "reason"}

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from iacjit.chains.definitions import ChainDefinition, Trigger, all_chains
+from iacjit.chains.graph import attack_graph
 from iacjit.model.semantic import Model, NetworkRule, VirtualMachine
 from iacjit.rules.base import Finding, Settings
 from iacjit.rules.jit_status import jit_status
@@ -34,6 +35,7 @@ class ChainTarget:
     path: list[str]
     findings: list[Finding]
     fix: Fix
+    graph: dict[str, Any] = field(default_factory=dict)  # chains/graph.py: for diagrams
 
 
 @dataclass
@@ -173,8 +175,10 @@ def _targets(definition: ChainDefinition, model: Model, findings: list[Finding],
         fix = next(f for kind in definition.fixes
                    if (f := _fix(kind, model, ctx, settings)) is not None)
         ports, path = _path(model, ctx)
-        targets.append(ChainTarget(vm, ports, path,
-                                   [f for found in joined.values() for f in found], fix))
+        joined_findings = [f for found in joined.values() for f in found]
+        graph = attack_graph(model, vm, ctx.exposures, joined_findings, fix.kind, fix.file,
+                             fix.line)
+        targets.append(ChainTarget(vm, ports, path, joined_findings, fix, graph))
     return targets
 
 

@@ -185,11 +185,12 @@ def render(document: dict[str, Any], color: bool = False, *,
     builder = link_builder() if link is True else (link or None)
     template = _environment().get_template("comment.md.j2")
     where = _where(builder)
+    from iacjit.reports.diagrams import mermaid_blocks  # imports this module
 
     def attempt(limit: int | None) -> str:
         context = _context(document, limit)
         context["max_chars"] = max_chars
-        return template.render(where=where, **context)
+        return template.render(where=where, attack_diagrams=mermaid_blocks, **context)
 
     text = attempt(None)
     if len(text) <= max_chars:

@@ -94,6 +94,7 @@ def chain(hit: ChainHit) -> dict[str, Any]:
                 "path": t.path,
                 "findings": [finding_ref(f) for f in t.findings],
                 "fix": _fix(t.fix),
+                "path_graph": t.graph,
             }
             for t in hit.targets
         ],
@@ -119,6 +120,7 @@ def to_document(result: ScanResult, exit_code: int) -> dict[str, Any]:
             for n in result.not_scanned
         ],
         "warnings": [w.to_json() for w in result.warnings],
+        "jit_status": result.jit_status,
         "summary": {
             "files_scanned": result.files_scanned,
             "resources": len(result.resources),
