@@ -127,6 +127,19 @@ def _doubling_tf(times: int) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _dag_tf(times: int) -> str:
+    """Lists of the previous list twice: 2**times strings once flattened or encoded."""
+    lines = ['locals {', '  v0 = "ab"']
+    lines += [f"  v{i} = [local.v{i - 1}, local.v{i - 1}]" for i in range(1, times + 1)]
+    lines += ["}", 'resource "azurerm_network_security_group" "d" {',
+              f"  name = jsonencode(local.v{times})", "  security_rule {",
+              '    name                    = "r"', "    priority                = 100",
+              '    direction               = "Inbound"', '    access                  = "Allow"',
+              '    protocol                = "Tcp"', '    destination_port_range  = "22"',
+              f"    source_address_prefixes = flatten(local.v{times})", "  }", "}"]
+    return "\n".join(lines) + "\n"
+
+
 def _doubling_bicep(times: int) -> str:
     lines = ["var v0 = 'ab'"]
     lines += [f"var v{i} = '${{v{i - 1}}}${{v{i - 1}}}'" for i in range(1, times + 1)]
@@ -311,6 +324,25 @@ resource "azurerm_network_security_group" "many" {
 }
 """}, ("limit",)),
     Case("tf-doubling", "tf", {"main.tf": _doubling_tf(40)}, ("longer", "limit")),
+    Case("tf-dag-doubling", "tf", {"main.tf": _dag_tf(40)}, ("more than",)),
+    Case("tf-nested-for", "tf", {"main.tf": """\
+locals {
+  r = range(10000)
+  a = [for x in local.r : [for y in local.r : [for z in local.r : z]]]
+}
+resource "azurerm_network_security_group" "n" {
+  name = length(flatten(local.a))
+}
+"""}, ("limit",)),
+    Case("tf-replace-bomb", "tf", {"main.tf": """\
+locals {
+  a = replace(format("%s", join("", [for i in range(10000) : "x"])), "", "yyyyyyyyyyyyyyyyyy")
+  b = replace(replace(local.a, "y", local.a), "x", local.a)
+}
+resource "azurerm_network_security_group" "n" {
+  name = local.b
+}
+"""}, ("limit", "longer")),
     Case("tf-huge-functions", "tf", {"main.tf": """\
 locals {
   a = format("%0100000000d", 1)

@@ -12,7 +12,7 @@ from typing import Any, Protocol
 
 from iacjit.model.values import ResourceRef, Unknown, is_known, unknown_reason
 from iacjit.parsers.terraform import ast
-from iacjit.parsers.terraform.functions import EvalError, call
+from iacjit.parsers.terraform.functions import EvalError, LimitError, call
 
 
 class Resolver(Protocol):
@@ -53,6 +53,43 @@ _BINOPS: dict[str, Callable[[Any, Any], Any]] = {
 }
 
 MAX_DEPTH = 100
+
+
+def _over(scope: Scope, message: str) -> Unknown:
+    """An Unknown for a value over a scan limit, reported by the module (when it can)."""
+    report = getattr(scope.resolver, "over_limit", None)
+    return report(message) if report else Unknown(message)
+
+
+def _bounded(value: Any, scope: Scope) -> Any:
+    """*value*, or Unknown when it expands to too many elements or characters.
+
+    Values share structure: ``[local.a, local.a]`` doubles in size without costing memory,
+    and forty such locals are 2**40 elements once jsonencode(), flatten() or a rule walks
+    them.  The walk stops at the limit, so checking costs at most the limit.
+    """
+    if not isinstance(value, list | dict | str):
+        return value
+    max_nodes = 10 * scope.resolver.max_items
+    max_chars = 10 * scope.resolver.max_chars
+    nodes = chars = 0
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        nodes += 1
+        if isinstance(item, str):
+            chars += len(item)
+        elif isinstance(item, list):
+            stack.extend(item)
+        elif isinstance(item, dict):
+            stack.extend(item.values())
+        if nodes > max_nodes:
+            return _over(scope, f"a value with more than {max_nodes} elements (the loop limit "
+                                "x 10; raise it with --max-loop-items)")
+        if chars > max_chars:
+            return _over(scope, f"a value holding more than {max_chars} characters (the string "
+                                "limit x 10; raise it with --max-string-chars)")
+    return value
 
 
 def _first_unknown(*values: Any) -> Unknown | None:
@@ -160,7 +197,7 @@ def evaluate(node: Any, scope: Scope) -> Any:
     if kind is ast.Template:
         return _template(node, scope)
     if kind is ast.TupleExpr:
-        return [evaluate(item, scope) for item in node.items]
+        return _bounded([evaluate(item, scope) for item in node.items], scope)
     if kind is ast.ObjectExpr:
         out: dict[Any, Any] = {}
         for key_node, value_node in node.items:
@@ -168,7 +205,7 @@ def evaluate(node: Any, scope: Scope) -> Any:
             if not is_known(key):
                 return _first_unknown(key)
             out[_stringify(key)] = evaluate(value_node, scope)
-        return out
+        return _bounded(out, scope)
     if kind is ast.Call:
         return _call(node, scope)
     if kind is ast.Conditional:
@@ -186,7 +223,7 @@ def evaluate(node: Any, scope: Scope) -> Any:
     if kind is ast.Splat:
         return _splat(node, scope)
     if kind is ast.ForExpr:
-        return _for(node, scope)
+        return _bounded(_for(node, scope), scope)
     if kind is ast.Unsupported:
         return Unknown(f"{node.what} is not evaluated by iacjit")
     raise EvalError(f"cannot evaluate {kind.__name__}")
@@ -202,7 +239,8 @@ def _template(node: ast.Template, scope: Scope) -> Any:
         text = _stringify(value)
         size += len(text)
         if size > scope.resolver.max_chars:
-            return Unknown("string exceeds the size limit")
+            return _over(scope, f"a string longer than {scope.resolver.max_chars} characters "
+                                "(raise the limit with --max-string-chars)")
         pieces.append(text)
     return "".join(pieces)
 
@@ -224,7 +262,14 @@ def _call(node: ast.Call, scope: Scope) -> Any:
         if not is_known(last) and not isinstance(last, list):
             return _first_unknown(last)
         args.extend(last)
-    return call(node.name, tuple(args))
+    try:
+        result = call(node.name, tuple(args), scope.resolver.max_chars)
+    except LimitError as exc:
+        return _over(scope, f"{node.name}(): {exc}")
+    if isinstance(result, str) and len(result) > scope.resolver.max_chars:
+        return _over(scope, f"{node.name}(): a string longer than {scope.resolver.max_chars} "
+                            "characters (raise the limit with --max-string-chars)")
+    return _bounded(result, scope)
 
 
 def _binop(node: ast.BinOp, scope: Scope) -> Any:
@@ -275,9 +320,20 @@ def _for(node: ast.ForExpr, scope: Scope) -> Any:
     collection = evaluate(node.collection, scope)
     if isinstance(collection, Unknown | ResourceRef):
         return _first_unknown(collection)
+    size = len(collection) if isinstance(collection, list | dict) else 0
+    if size > scope.resolver.max_items:
+        return _over(scope, f"for expression over {size} items exceeds the limit of "
+                            f"{scope.resolver.max_items} (raise it with --max-loop-items)")
+    # Nested loops multiply: every iteration of a module instance counts against one budget,
+    # checked before the collection is even copied.
+    steps = getattr(scope.resolver, "for_steps", 0) + size
+    if hasattr(scope.resolver, "for_steps"):
+        scope.resolver.for_steps = steps
+    if steps > 10 * scope.resolver.max_items:
+        return _over(scope, f"for expressions of this module ran more than "
+                            f"{10 * scope.resolver.max_items} iterations (the loop limit x 10; "
+                            "raise it with --max-loop-items)")
     pairs = _iterate(collection)
-    if len(pairs) > scope.resolver.max_items:
-        return Unknown(f"for expression over {len(pairs)} items exceeds the loop limit")
     tuple_out: list[Any] = []
     object_out: dict[str, Any] = {}
     for key, value in pairs:

@@ -19,6 +19,10 @@ class EvalError(Exception):
     """An expression that Terraform itself would reject (``try()`` moves on past it)."""
 
 
+class LimitError(Exception):
+    """A result over a scan limit: not Terraform's error, so ``try()`` does not hide it."""
+
+
 def _unknown_arg(args: tuple[Any, ...]) -> Unknown | None:
     for arg in args:
         if not is_known(arg):
@@ -81,6 +85,11 @@ def _element(items: list, index: Any) -> Any:
 
 def _format(fmt: str, *args: Any) -> str:
     values = iter(args)
+    widths = [int(w) for w in re.findall(r"%[-+ #0]*(\d+)", fmt)]
+    widths += [int(p) for p in re.findall(r"%[-+ #0]*\d*\.(\d+)", fmt)]
+    if widths and max(widths) > 10_000:  # "%0100000000d" would build a 100 MB string
+        raise LimitError(f"a format width or precision of {max(widths)} exceeds the limit "
+                         "of 10000")
 
     def sub(match: re.Match[str]) -> str:
         if match.group(0) == "%%":
@@ -99,6 +108,17 @@ def _format(fmt: str, *args: Any) -> str:
         return re.sub(r"%%|%[-+ #0]*\d*(?:\.\d+)?[a-zA-Z]", sub, fmt)
     except StopIteration:
         raise EvalError("format() has fewer arguments than verbs") from None
+
+
+def _replace(text: str, old: str, new: str) -> str:
+    """str.replace, refusing before it builds a string over the limit (set by call())."""
+    grows = (text.count(old) if old else len(text) + 1) * max(len(new) - len(old), 0)
+    if len(text) + grows > _MAX_CHARS[0]:
+        raise LimitError(f"the result would be longer than {_MAX_CHARS[0]} characters")
+    return text.replace(old, new)
+
+
+_MAX_CHARS = [1_000_000]  # set by call() from the scan limits
 
 
 def _coalesce(*args: Any) -> Any:
@@ -121,7 +141,7 @@ def _range(*args: Any) -> list[int | float]:
         raise EvalError("range() step of zero")
     count = math.ceil((end - start) / step)
     if count > 100_000:
-        raise EvalError("range() too long")
+        raise LimitError(f"a range of {count} numbers exceeds the limit of 100000")
     return [start + i * step for i in range(max(count, 0))]
 
 
@@ -173,7 +193,7 @@ FUNCTIONS: dict[str, Callable[..., Any]] = {
     "trim": lambda s, chars: s.strip(chars),
     "trimprefix": lambda s, p: s[len(p):] if s.startswith(p) else s,
     "trimsuffix": lambda s, p: s[: -len(p)] if p and s.endswith(p) else s,
-    "replace": lambda s, old, new: s.replace(old, new),
+    "replace": lambda s, old, new: _replace(s, old, new),
     "substr": lambda s, off, n: s[int(off):] if int(n) < 0 else s[int(off): int(off) + int(n)],
     "startswith": lambda s, p: s.startswith(p),
     "endswith": lambda s, p: s.endswith(p),
@@ -200,8 +220,13 @@ FUNCTIONS: dict[str, Callable[..., Any]] = {
 }
 
 
-def call(name: str, args: tuple[Any, ...]) -> Any:
-    """Apply function *name*; Unknown arguments and unknown functions give Unknown."""
+def call(name: str, args: tuple[Any, ...], max_chars: int = 1_000_000) -> Any:
+    """Apply function *name*; Unknown arguments and unknown functions give Unknown.
+
+    Raises LimitError when the result would be over *max_chars* characters (checked before
+    building it where one call could build a huge string: ``replace``, ``format`` widths).
+    """
+    _MAX_CHARS[0] = max_chars
     name = name.removeprefix("provider::")
     function = FUNCTIONS.get(name)
     if function is None:
@@ -222,7 +247,7 @@ def call(name: str, args: tuple[Any, ...]) -> Any:
             return missing
     try:
         result = function(*args)
-    except EvalError:
+    except (EvalError, LimitError):
         raise
     except (TypeError, ValueError, KeyError, IndexError, AttributeError, ZeroDivisionError,
             OverflowError) as exc:

@@ -124,11 +124,25 @@ class ModuleInstance:
         self.caller = caller  # display path of the calling module block, for messages
         self.max_items = loader.options.limits.max_loop_items
         self.max_chars = loader.options.limits.max_string_chars
+        self.for_steps = 0  # iterations of for expressions, bounded (see evaluator._for)
+        self._limit_hits: list[str] = []  # values over a limit, reported per resource
         self._cache: dict[tuple[str, str], Any] = {}
         self._busy: set[tuple[str, str]] = set()
         self._resource_objects: dict[tuple[str, str], Any] = {}
         self._sink: tuple[list[RawResource], list[InputError], list[NotScanned], str] | None = None
         self.scope = Scope(self)
+
+    def over_limit(self, message: str) -> Unknown:
+        """The Unknown for a value over a scan limit; reported with the resource reading it."""
+        if message not in self._limit_hits:
+            self._limit_hits.append(message)
+        return Unknown(message)
+
+    def _report_limits(self, errors: list[InputError], file: str, what: str,
+                       line: int) -> None:
+        for message in self._limit_hits:
+            errors.append(InputError(file, f"{what}: {message}; evaluated as unknown", line))
+        self._limit_hits.clear()
 
     # ----- name resolution -------------------------------------------------------------
     def _memo(self, kind: str, name: str, compute) -> Any:
@@ -275,7 +289,12 @@ class ModuleInstance:
             pairs = list(enumerate(collection))
         else:
             return []
-        pairs = pairs[: self.max_items]
+        if len(pairs) > self.max_items:
+            unknown = self.over_limit(f"dynamic {block_type!r} over {len(pairs)} items exceeds "
+                                      f"the limit of {self.max_items} (raise it with "
+                                      "--max-loop-items)")
+            return [(block_type, content.body, scope.child(**{iterator: {
+                "key": unknown, "value": unknown}}), content.line, content.end_line)]
         return [(block_type, content.body, scope.child(**{iterator: {"key": k, "value": v}}),
                  content.line, content.end_line) for k, v in pairs]
 
@@ -285,6 +304,8 @@ class ModuleInstance:
         self._sink = (result_resources, errors, not_scanned, root)
         for name in self.decls.modules:
             self.module_outputs(name)
+            block, file = self.decls.modules[name]
+            self._report_limits(errors, file, f"{self.prefix}module.{name}", block.line)
         for (rtype, name), (block, file) in self.decls.resources.items():
             instances, problem = expand(block, self.scope, self.max_items)
             if problem:
@@ -302,6 +323,7 @@ class ModuleInstance:
                     span=span, attributes=values, source_format="terraform", root=root,
                     spans=spans, notes=notes,
                 ))
+            self._report_limits(errors, file, f"{self.prefix}{rtype}.{name}", block.line)
 
     def _call_module(self, name: str) -> Any:
         """Evaluate one module call: emit its resources, return its outputs object."""
