@@ -1,6 +1,7 @@
 // The fixed twin: SSH and RDP only from the administrators' network (10.20.0.0/24) or the VNet.
 // The jump-box module gets the same restricted source.
-// Expected: no zt_net_001 finding.
+// A JIT policy covers the VM and an activity-log alert watches NSG rule writes.
+// Expected: no finding.
 
 param location string = 'westeurope'
 
@@ -159,5 +160,68 @@ module jumpbox 'modules/jumpbox.bicep' = {
     nsgName: 'jump-nsg'
     location: location
     sshSource: adminSource
+  }
+}
+
+// Just-in-time access: SSH opens only on approved request, for at most three hours.
+resource jit 'Microsoft.Security/locations/jitNetworkAccessPolicies@2020-01-01' = {
+  name: '${location}/${prefix}-jit'
+  kind: 'Basic'
+  properties: {
+    virtualMachines: [
+      {
+        id: vm.id
+        ports: [
+          {
+            number: 22
+            protocol: 'TCP'
+            allowedSourceAddressPrefix: adminSource
+            maxRequestAccessDuration: 'PT3H'
+          }
+        ]
+      }
+    ]
+  }
+}
+
+resource secops 'Microsoft.Insights/actionGroups@2023-01-01' = {
+  name: 'secops'
+  location: 'Global'
+  properties: {
+    groupShortName: 'secops'
+    enabled: true
+  }
+}
+
+// Any NSG rule written anywhere in the subscription pages the security team.
+resource nsgRuleWrite 'Microsoft.Insights/activityLogAlerts@2020-10-01' = {
+  name: 'nsg-rule-write'
+  location: 'Global'
+  properties: {
+    enabled: true
+    scopes: [
+      subscription().id
+    ]
+    condition: {
+      allOf: [
+        {
+          field: 'category'
+          equals: 'Administrative'
+        }
+        {
+          field: 'operationName'
+          containsAny: [
+            'Microsoft.Network/networkSecurityGroups/securityRules/write'
+          ]
+        }
+      ]
+    }
+    actions: {
+      actionGroups: [
+        {
+          actionGroupId: secops.id
+        }
+      ]
+    }
   }
 }

@@ -1,6 +1,6 @@
 // Bicep source twin of samples/arm/fixed/symbolic-vm.json (its languageVersion 2.0
 // compilation): the jump VMs reachable only from the administrators' networks.
-// Expected: no zt_net_001 finding.
+// JIT covers RDP/WinRM and an activity-log alert watches NSG rule writes. Expected: no finding.
 
 param location string = resourceGroup().location
 param prefix string = 'jump'
@@ -151,3 +151,87 @@ resource vms 'Microsoft.Compute/virtualMachines@2023-03-01' = [for i in range(0,
     }
   }
 }]
+
+// Just-in-time access for every jump box: RDP and WinRM open only on approved request.
+resource jit 'Microsoft.Security/locations/jitNetworkAccessPolicies@2020-01-01' = {
+  name: '${location}/${prefix}-jit'
+  kind: 'Basic'
+  properties: {
+    virtualMachines: [for i in range(0, vmCount): {
+      id: vms[i].id
+      ports: [
+        {
+          number: 3389
+          protocol: 'TCP'
+          allowedSourceAddressPrefixes: [
+            '10.20.0.0/24'
+            '10.30.0.0/24'
+          ]
+          maxRequestAccessDuration: 'PT1H'
+        }
+        {
+          number: 5986
+          protocol: 'TCP'
+          allowedSourceAddressPrefix: '10.20.0.0/24'
+          maxRequestAccessDuration: 'PT1H'
+        }
+      ]
+    }]
+  }
+}
+
+resource secops 'Microsoft.Insights/actionGroups@2023-01-01' = {
+  name: 'secops'
+  location: 'Global'
+  properties: {
+    groupShortName: 'secops'
+    enabled: true
+    emailReceivers: [
+      {
+        name: 'secops'
+        emailAddress: 'secops@example.com'
+        useCommonAlertSchema: true
+      }
+    ]
+  }
+}
+
+// Any NSG rule written anywhere in the subscription pages the security team.
+resource nsgRuleWrite 'Microsoft.Insights/activityLogAlerts@2020-10-01' = {
+  name: 'nsg-rule-write'
+  location: 'Global'
+  properties: {
+    enabled: true
+    description: 'An NSG rule or an NSG was written anywhere in the subscription'
+    scopes: [
+      subscription().id
+    ]
+    condition: {
+      allOf: [
+        {
+          field: 'category'
+          equals: 'Administrative'
+        }
+        {
+          anyOf: [
+            {
+              field: 'operationName'
+              equals: 'Microsoft.Network/networkSecurityGroups/write'
+            }
+            {
+              field: 'operationName'
+              equals: 'Microsoft.Network/networkSecurityGroups/securityRules/write'
+            }
+          ]
+        }
+      ]
+    }
+    actions: {
+      actionGroups: [
+        {
+          actionGroupId: secops.id
+        }
+      ]
+    }
+  }
+}
