@@ -144,7 +144,12 @@ def _doubling_bicep(times: int) -> str:
     lines = ["var v0 = 'ab'"]
     lines += [f"var v{i} = '${{v{i - 1}}}${{v{i - 1}}}'" for i in range(1, times + 1)]
     lines += ["resource d 'Microsoft.Network/networkSecurityGroups@2023-05-01' = {",
-              f"  name: v{times}", "  location: 'westeurope'", "}"]
+              f"  name: v{times}", "  location: 'westeurope'", "  properties: {",
+              "    securityRules: [", "      {", "        name: 'r'", "        properties: {",
+              "          priority: 100", "          direction: 'Inbound'",
+              "          access: 'Allow'", "          protocol: 'Tcp'",
+              "          destinationPortRange: '22'", f"          sourceAddressPrefix: v{times}",
+              "        }", "      }", "    ]", "  }", "}"]
     return "\n".join(lines) + "\n"
 
 

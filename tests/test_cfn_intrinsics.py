@@ -114,7 +114,7 @@ CASES = [
     ("cidr-select", {"Fn::Select": [1, {"Fn::Cidr": ["10.0.0.0/16", 2, "8"]}]}, "10.0.1.0/24"),
     ("cidr-unknown", {"Fn::Cidr": [{"Fn::GetAtt": ["Sg", "Cidr"]}, 2, 8]},
      unknown("Fn::Cidr")),
-    ("cidr-too-many", {"Fn::Cidr": ["10.0.0.0/16", 1000, 8]}, unknown("exceeds 100")),
+    ("cidr-too-many", {"Fn::Cidr": ["10.0.0.0/16", 1000, 8]}, unknown("exceeds the limit of 100")),
     ("getazs", {"Fn::GetAZs": {"Ref": "AWS::Region"}}, unknown("availability zones")),
     ("importvalue", {"Fn::ImportValue": {"Fn::Sub": "${Env}-sg"}},
      unknown("Fn::ImportValue prod-sg")),

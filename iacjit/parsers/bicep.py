@@ -176,6 +176,7 @@ def local_module_files(path: Path, options: ParseOptions) -> list[Path]:
         if decl.path.startswith(REMOTE_PREFIXES) or not decl.path.lower().endswith(".bicep"):
             continue
         target = (path.parent / decl.path).resolve()
-        if target.is_file() and target not in found:
+        # A file calling itself is still a root: skipping it would hide it and its cycle error.
+        if target.is_file() and target not in found and target != path.resolve():
             found.append(target)
     return found

@@ -386,8 +386,11 @@ class Evaluator:
         if isinstance(source, list | dict) or not _text(delimiter):
             return self._malformed("Fn::Split", "a non-empty delimiter and a string", src)
         parts = _text(source).split(_text(delimiter))
-        if len(parts) > self.max_items:
-            return Unknown(f"Fn::Split yields more than {self.max_items} items")
+        if len(parts) > self.max_items:  # reported: a silent Unknown hides the limit
+            message = (f"Fn::Split yields {len(parts)} items, over the limit of "
+                       f"{self.max_items} (raise it with --max-loop-items)")
+            self._problem(message, src)
+            return Unknown(message)
         return parts
 
     def _select(self, argument: Any, src: Path, out: Path, sink: SpanSink | None,
@@ -440,8 +443,11 @@ class Evaluator:
         if count < 1 or bits < 0 or prefix < network.prefixlen:
             return self._malformed("Fn::Cidr", "a count >= 1 and cidrBits that fit the block",
                                    src)
-        if count > self.max_items:
-            return Unknown(f"Fn::Cidr count exceeds {self.max_items}")
+        if count > self.max_items:  # reported: a silent Unknown hides the limit
+            message = (f"Fn::Cidr count {count} exceeds the limit of {self.max_items} "
+                       "(raise it with --max-loop-items)")
+            self._problem(message, src)
+            return Unknown(message)
         subnets = list(itertools.islice(network.subnets(new_prefix=prefix), count))
         if len(subnets) < count:
             return self._malformed("Fn::Cidr", f"at most {len(subnets)} subnets", src)
