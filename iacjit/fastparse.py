@@ -1,0 +1,288 @@
+"""Per-file parsing for a scan: from the content cache, in a process pool, or right here.
+
+Parsing is nearly all of a cold scan (python-hcl2's lark parser), and it is per file, so it is
+cached by content and spread over the cores; evaluation (variables, modules, references) stays
+in the parent, which sees every file's result.
+
+* Terraform: the AST :class:`Body` of each ``.tf``/``.tfvars`` file, keyed by its bytes.
+* ARM, CloudFormation and plan JSON: the file's whole :class:`ParseResult`, keyed by its bytes,
+  the name it is shown under, the parse options and the bytes of every parameters file it reads.
+  Bicep files read the modules they call, so they are parsed (in the pool) but not cached here.
+
+Above :data:`MIN_POOL_FILES` files and :data:`MIN_POOL_BYTES` bytes still to parse, the work
+goes to a process pool with one worker per available core (``IACJIT_JOBS`` sets the number;
+1 turns the pool off).  Anything that goes wrong in the pool falls back to parsing here.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import gc
+import os
+import sys
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any
+
+from iacjit import cache as cache_module
+from iacjit.model.raw import InputError, ParseResult
+from iacjit.parsers.options import ParseOptions
+
+MIN_POOL_FILES = 24
+MIN_POOL_BYTES = 192 * 1024
+CHUNK_FILES = 8
+
+TERRAFORM = "terraform"
+_CACHED_KINDS = {"arm", "cloudformation", "terraform-plan"}
+_FILE_PARSERS = {
+    "arm": "iacjit.parsers.arm",
+    "bicep": "iacjit.parsers.bicep",
+    "cloudformation": "iacjit.parsers.cloudformation",
+    "terraform-plan": "iacjit.parsers.terraform_plan",
+}
+
+Progress = Callable[[int, int, str], None]
+Problems = list[tuple[str, "int | None", "int | None"]]
+
+
+def worker_count() -> int:
+    """``IACJIT_JOBS`` when set, else the cores this process may run on."""
+    explicit = os.environ.get("IACJIT_JOBS", "").strip()
+    if explicit.isdigit() and int(explicit) > 0:
+        return int(explicit)
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        return os.cpu_count() or 1
+
+
+def pause_collector() -> None:
+    """Turn the cyclic garbage collector off for the rest of a command.
+
+    Parsing and evaluation allocate millions of small, acyclic objects: the collector's passes
+    over the growing heap take half of a scan's time and free next to nothing (reference
+    counting frees the parse trees).  Memory stays bounded: see docs/performance.md.
+    """
+    gc.disable()
+
+
+# ----- the work itself (runs in workers or here) ------------------------------------------
+def _terraform_outcome(path: Path, shown: str, options: ParseOptions) -> tuple[Any, Problems]:
+    from iacjit.parsers.terraform.files import parse_tf_file
+
+    body, errors = parse_tf_file(path, shown, options.limits)
+    return body, [(e.message, e.line, e.column) for e in errors]
+
+
+def _file_outcome(kind: str, path: Path, display: str, options: ParseOptions) -> ParseResult:
+    import importlib
+
+    try:
+        module = importlib.import_module(_FILE_PARSERS[kind])
+    except (ImportError, KeyError):
+        return ParseResult(errors=[InputError(display, f"{kind} input is not supported yet")])
+    return module.parse_file(path, display, options)
+
+
+def _outcome(job: tuple) -> Any:
+    kind, path, shown, options = job
+    if kind == TERRAFORM:
+        return _terraform_outcome(path, shown, options)
+    return _file_outcome(kind, path, shown, options)
+
+
+def _work(jobs: list[tuple], keys: list[str | None],
+          cache: cache_module.Cache | None) -> list[bytes | None]:
+    """Pool task: parse a chunk of files; each result is pickled once, here, and written to
+    the cache here too (in parallel, off the parent)."""
+    gc.disable()  # short-lived worker: collections only slow the parser and the pickler down
+    results = []
+    for job, key in zip(jobs, keys, strict=True):
+        outcome = _outcome(job)
+        data = cache_module.encode(outcome)
+        if key and cache is not None and data is not None and (
+                job[0] != TERRAFORM or _cacheable(outcome[1])):
+            cache.put_encoded(key, data)
+        results.append(data)
+    return results
+
+
+def _cacheable(problems: Problems) -> bool:
+    """A file that could not be read says nothing about its content: not cached."""
+    return not any(message.startswith("cannot read")
+                   or (message.startswith("file is ") and "limit" in message)
+                   for message, _, _ in problems)
+
+
+# ----- the parent's view ------------------------------------------------------------------
+class FileParses:
+    """Parse outcomes of one scan's files; :meth:`terraform` is the Terraform loader's hook."""
+
+    def __init__(self, options: ParseOptions, display: Callable[[Path], str],
+                 cache: cache_module.Cache | None = None, jobs: int | None = None):
+        self.options = options
+        self.display = display
+        self.cache = cache
+        self.jobs = worker_count() if jobs is None else jobs
+        self.terraform_read: set[Path] = set()  # every Terraform file parsed (resolved)
+        self.pooled = 0  # files parsed in the pool
+        self._terraform: dict[Path, tuple[Any, Problems]] = {}
+        self._files: dict[Path, ParseResult] = {}
+        self._keys: dict[Path, str | None] = {}
+
+    # -- keys ---------------------------------------------------------------------------
+    def _read(self, path: Path) -> bytes | None:
+        try:
+            if path.stat().st_size > self.options.limits.max_file_bytes:
+                return None
+            return path.read_bytes()
+        except OSError:
+            return None
+
+    def _key(self, kind: str, path: Path, display: str) -> str | None:
+        resolved = path.resolve()
+        if resolved in self._keys:
+            return self._keys[resolved]
+        key = None
+        if self.cache is not None and self.cache.enabled and (
+                kind == TERRAFORM or kind in _CACHED_KINDS):
+            data = self._read(path)
+            if data is not None:
+                if kind == TERRAFORM:
+                    key = cache_module.make_key("terraform-body", data)
+                else:
+                    key = cache_module.make_key("file", kind, display, data, repr(self.options),
+                                                *self._dependencies(kind, path))
+        self._keys[resolved] = key
+        return key
+
+    def _dependencies(self, kind: str, path: Path) -> list[bytes]:
+        """The bytes of the parameters files a file's parse reads (missing ones as b'-')."""
+        files: list[Path] = []
+        if kind == "arm":
+            name = path.name
+            stem = name[: -len(".json")] if name.lower().endswith(".json") else name
+            files.append(path.with_name(f"{stem}.parameters.json"))
+            files.extend(self.options.arm_parameter_files)
+        elif kind == "cloudformation":
+            files.extend(self.options.cfn_parameter_files)
+        return [(self._read(f) or b"-") if f.is_file() else b"-" for f in files]
+
+    # -- bulk: cache, then the pool ------------------------------------------------------
+    def prefetch(self, terraform_files: Iterable[Path], files: Iterable[tuple[str, Path]],
+                 progress: Progress | None = None) -> None:
+        """Fill in every file's outcome ahead of evaluation: cached ones, then the pool.
+
+        Below the pool's threshold nothing is parsed here: :meth:`terraform` and :meth:`file`
+        parse on demand (from the cache when they can).
+        """
+        jobs: list[tuple] = []
+        keys: list[str | None] = []
+        size = 0
+        for kind, path in [(TERRAFORM, p) for p in terraform_files] + list(files):
+            resolved = path.resolve()
+            if resolved in self._terraform or resolved in self._files:
+                continue
+            shown = self.display(path)
+            key = self._key(kind, path, shown)
+            cached = self.cache.get(key) if key and self.cache else None
+            if cached is not None and self._accept(kind, resolved, cached):
+                continue
+            jobs.append((kind, path, shown, self.options))
+            keys.append(key)
+            with contextlib.suppress(OSError):
+                size += path.stat().st_size
+        if self.jobs < 2 or len(jobs) < MIN_POOL_FILES or size < MIN_POOL_BYTES:
+            return
+        self._pool(jobs, keys, progress)
+
+    def _accept(self, kind: str, resolved: Path, value: Any) -> bool:
+        """Keep a cached or pooled outcome when it has the expected shape."""
+        if kind == TERRAFORM:
+            if isinstance(value, tuple) and len(value) == 2 and isinstance(value[1], list):
+                self._terraform[resolved] = value
+                return True
+            return False
+        if isinstance(value, ParseResult):
+            self._files[resolved] = value
+            return True
+        return False
+
+    def _pool(self, jobs: list[tuple], keys: list[str | None],
+              progress: Progress | None) -> None:
+        from concurrent.futures import ProcessPoolExecutor, as_completed
+
+        # Largest first, so no worker is left with a big file at the end.
+        order = sorted(range(len(jobs)), key=lambda i: -_size(jobs[i][1]))
+        chunks = [order[i:i + CHUNK_FILES] for i in range(0, len(order), CHUNK_FILES)]
+        done = 0
+        try:
+            import multiprocessing
+
+            context = (multiprocessing.get_context("fork")
+                       if sys.platform.startswith("linux") else None)
+            with ProcessPoolExecutor(max_workers=min(self.jobs, len(chunks)),
+                                     mp_context=context) as pool:
+                futures = {pool.submit(_work, [jobs[i] for i in chunk],
+                                       [keys[i] for i in chunk], self.cache): chunk
+                           for chunk in chunks}
+                for future in as_completed(futures):
+                    chunk = futures[future]
+                    for index, data in zip(chunk, future.result(), strict=True):
+                        self._take(jobs[index], data)
+                    done += len(chunk)
+                    if progress and done < len(jobs):  # evaluation reports the rest
+                        progress(done, len(jobs), jobs[chunk[-1]][2])
+        except Exception:  # noqa: BLE001 - no pool (sandbox, resources): parse here instead
+            return
+        self.pooled += done
+
+    def _take(self, job: tuple, data: bytes | None) -> None:
+        kind, path = job[0], job[1]
+        value = cache_module.decode(data) if data is not None else None
+        if value is not None:
+            self._accept(kind, path.resolve(), value)  # else: parsed again on demand
+
+    # -- on demand -----------------------------------------------------------------------
+    def terraform(self, path: Path, shown: str) -> tuple[Any, list[InputError]]:
+        """Body and errors of one Terraform file (the hook of the Terraform loader)."""
+        resolved = path.resolve()
+        self.terraform_read.add(resolved)
+        outcome = self._terraform.pop(resolved, None)
+        if outcome is None:
+            key = self._key(TERRAFORM, path, shown)
+            cached = self.cache.get(key) if key and self.cache else None
+            if cached is not None and self._accept(TERRAFORM, resolved, cached):
+                outcome = self._terraform.pop(resolved)
+            else:
+                outcome = _terraform_outcome(path, shown, self.options)
+                if key and self.cache is not None and _cacheable(outcome[1]):
+                    self.cache.put(key, outcome)
+        body, problems = outcome
+        return body, [InputError(shown, message, line, column)
+                      for message, line, column in problems]
+
+    def file(self, kind: str, path: Path) -> ParseResult:
+        """The ParseResult of one ARM, Bicep, CloudFormation or plan file."""
+        resolved = path.resolve()
+        result = self._files.pop(resolved, None)
+        if result is not None:
+            return result
+        display = self.display(path)
+        key = self._key(kind, path, display)
+        if key and self.cache is not None:
+            cached = self.cache.get(key)
+            if isinstance(cached, ParseResult):
+                return cached
+        result = _file_outcome(kind, path, display, self.options)
+        if key and self.cache is not None and not any(
+                e.message.startswith("cannot read") for e in result.errors):
+            self.cache.put(key, result)
+        return result
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0
