@@ -1,5 +1,6 @@
 """Attack-path diagrams: the structured path of a chain target, and the Mermaid flowcharts of
-the pull-request comment, parsed by mermaid itself (jsdom, installed into .ci-venvs/node).
+the pull-request comment, parsed by mermaid itself (jsdom, installed into .ci-venvs/node) and
+rendered by its browser bundle in headless Chromium (tests/artifacts/mermaid.png).
 
 A hostile label must come out of Mermaid's parser as the very text we meant: the same number of
 nodes and edges, no link or click handler, and the decoded label equal to the cleaned input.
@@ -183,6 +184,28 @@ def test_hostile_labels_stay_labels(mermaid_parse):
         assert decoded(edge["text"]) == clean(source["label"])
     assert "\u202e" not in decoded(json.dumps(result))
     assert "%%{" not in text and "click" not in text.replace("click n0", "")
+
+
+def test_diagrams_render_in_chromium(iacjit_bin, tmp_path):
+    """Rendered as a code host renders them (mermaid's browser bundle in headless Chromium):
+    every label and edge label shows exactly its cleaned text, and nothing is a link."""
+    from node_tools import ARTIFACTS, chromium
+
+    prefix = node_prefix("mermaid", "playwright-core")
+    sample = collapse(sample_document(iacjit_bin, tmp_path)["chains"][0]["targets"])[0]["graph"]
+    graphs = [sample, _graph_with_labels(HOSTILE_LABELS)]
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    results = run_script(prefix, "mermaid_render.mjs", str(ARTIFACTS), chromium(),
+                         str(tmp_path / "profile"),
+                         stdin=json.dumps([str(mermaid(g)) for g in graphs]), timeout=300)
+    for graph, result in zip(graphs, results, strict=True):
+        assert result["ok"], result.get("error")
+        assert result["scripts"] == 0 and result["links"] == 0
+        fixed = set(graph["fix"])
+        assert result["labels"] == [expected_text(n, n["id"] in fixed).replace("\n", "")
+                                    for n in graph["nodes"]]
+        assert result["edgeLabels"] == [clean(e["label"]) for e in graph["edges"] if e["label"]]
+    assert (ARTIFACTS / "mermaid.png").stat().st_size > 5_000
 
 
 def test_hostile_scan_through_the_comment(mermaid_parse, iacjit_bin, tmp_path):
