@@ -173,11 +173,16 @@ ACCESS_CASES = [
      web(ssm_profile(["arn:aws:iam::aws:policy/ReadOnlyAccess"]), WATCHED,
          profile=ref("Profile")),
      "unhealthy", "no access path avoids it"),
-    # !Sub "arn:${AWS::Partition}:..." is Unknown (the partition is a pseudo parameter):
-    # the lead's code reports it as undecided rather than guessing either way.
-    ("unresolved-ssm-arn-with-partition",
+    # !Sub "arn:${AWS::Partition}:..." leaves only the partition unknown: the policy name,
+    # which decides, is known.
+    ("healthy-ssm-arn-with-partition",
      web(ssm_profile([{"Fn::Sub": "arn:${AWS::Partition}:iam::aws:policy/"
                                   "AmazonSSMManagedInstanceCore"}]), WATCHED,
+         profile=ref("Profile")),
+     "healthy", "Session Manager (instance profile Profile)"),
+    # An unknown policy name still decides nothing.
+    ("unresolved-ssm-arn-unknown-name",
+     web(ssm_profile([{"Fn::Sub": "arn:aws:iam::aws:policy/${AWS::StackName}"}]), WATCHED,
          profile=ref("Profile")),
      "unresolved", "a managed policy of instance profile Profile is unknown"),
     ("unresolved-profile-unknown",

@@ -165,3 +165,12 @@ def test_chain_on_aws(scan_files):
     (chain,) = result.chains
     (target,) = chain.targets
     assert target.vm.resource.address == "aws_instance.web" and target.ports == [22]
+
+
+def test_ssm_arn_with_unknown_partition_still_matches(scan_files):
+    extra = SSM % {"arns": "", "attached": "arn:${data.aws_partition.current.partition}:iam::aws"
+                                          ":policy/AmazonSSMManagedInstanceCore"}
+    tf = files(instance_extra="iam_instance_profile = aws_iam_instance_profile.p.name",
+               extra='data "aws_partition" "current" {}\n' + extra)
+    result = scan_files(tf, rules=(ZT_VIS_010,))
+    assert result.findings == [] and result.unresolved == []

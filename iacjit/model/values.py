@@ -22,6 +22,10 @@ class Unknown:
     """A value that cannot be known before deployment, with a human-readable reason."""
 
     reason: str
+    # For a string built from known text and unknown parts, the text with ``*`` for each
+    # unknown part (``arn:*:iam::aws:policy/AmazonSSMManagedInstanceCore``): enough to decide
+    # when only an account, partition or region is unknown.
+    pattern: str | None = None
 
     def __str__(self) -> str:
         return f"<unknown: {self.reason}>"
@@ -65,4 +69,28 @@ def unknown_reason(value: Any) -> str | None:
             reason = unknown_reason(item)
             if reason:
                 return reason
+    return None
+
+
+def string_pattern(parts: list[Any]) -> str | None:
+    """The ``*``-pattern of a string made of *parts*, or None when a part is not text."""
+    pieces = []
+    for part in parts:
+        if isinstance(part, str):
+            pieces.append(part)
+        elif isinstance(part, Unknown | ResourceRef):
+            pieces.append("*")
+        else:
+            return None
+    return "".join(pieces)
+
+
+def text_matches(value: Any, suffix: str) -> bool | None:
+    """Does *value* end with *suffix*? None when an unknown part could decide it."""
+    if isinstance(value, str):
+        return value.endswith(suffix)
+    if isinstance(value, Unknown) and value.pattern is not None:
+        tail = value.pattern.rsplit("*", 1)[-1]
+        if len(tail) >= len(suffix):
+            return tail.endswith(suffix)
     return None

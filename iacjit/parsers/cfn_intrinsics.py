@@ -23,7 +23,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from iacjit.model.values import ResourceRef, Unknown, is_known, unknown_reason
+from iacjit.model.values import ResourceRef, Unknown, is_known, string_pattern, unknown_reason
 
 Path = tuple[Any, ...]
 SpanSink = dict[Path, Path]  # output path -> source path
@@ -337,7 +337,8 @@ class Evaluator:
             if not is_known(part) or isinstance(part, list | dict):
                 if isinstance(part, list | dict) and is_known(part):
                     return self._malformed("Fn::Sub", "string variables, not lists", src)
-                return _unknown_from("Fn::Sub", part)
+                unknown = _unknown_from("Fn::Sub", part)
+                return Unknown(unknown.reason, string_pattern(values))
             if part is NO_VALUE:
                 return self._malformed("Fn::Sub", "no AWS::NoValue in a string", src)
         return self._string("".join(_text(p) for p in values))

@@ -12,7 +12,7 @@ from typing import Any
 
 from iacjit.model.raw import RawResource
 from iacjit.model.semantic import AccessPath, Model, VirtualMachine
-from iacjit.model.values import ResourceRef, Unknown, is_known, unknown_reason
+from iacjit.model.values import ResourceRef, Unknown, is_known, text_matches, unknown_reason
 from iacjit.providers.index import ResourceIndex
 
 SSM_POLICY = "AmazonSSMManagedInstanceCore"
@@ -201,9 +201,10 @@ class AwsNetwork:
                     arns += _as_list(aprops.get("policy_arn")) + _as_list(
                         aprops.get("policy_arns"))
             for arn in arns:
-                if isinstance(arn, str) and arn.endswith(f"/{SSM_POLICY}"):
+                matches = text_matches(arn, f"/{SSM_POLICY}")
+                if matches:
                     return f"Session Manager (instance profile {profile.address})", None
-                if not is_known(arn) and not isinstance(arn, ResourceRef):
+                if matches is None and not isinstance(arn, ResourceRef):
                     unknown.append(unknown_reason(arn) or "unknown")
         if unknown:
             return None, f"a managed policy of instance profile {profile.address} is unknown " \

@@ -10,7 +10,13 @@ import operator
 from collections.abc import Callable
 from typing import Any, Protocol
 
-from iacjit.model.values import ResourceRef, Unknown, is_known, unknown_reason
+from iacjit.model.values import (
+    ResourceRef,
+    Unknown,
+    is_known,
+    string_pattern,
+    unknown_reason,
+)
 from iacjit.parsers.terraform import ast
 from iacjit.parsers.terraform.functions import EvalError, LimitError, call
 
@@ -232,10 +238,13 @@ def evaluate(node: Any, scope: Scope) -> Any:
 def _template(node: ast.Template, scope: Scope) -> Any:
     pieces: list[str] = []
     size = 0
-    for part in node.parts:
+    for index, part in enumerate(node.parts):
         value = part if isinstance(part, str) else evaluate(part, scope)
         if not is_known(value):
-            return _first_unknown(value) or Unknown("unknown value in a string")
+            missing = _first_unknown(value) or Unknown("unknown value in a string")
+            rest = [p if isinstance(p, str) else Unknown("later part") for p in
+                    node.parts[index + 1:]]
+            return Unknown(missing.reason, string_pattern([*pieces, missing, *rest]))
         text = _stringify(value)
         size += len(text)
         if size > scope.resolver.max_chars:
