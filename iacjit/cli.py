@@ -55,17 +55,22 @@ def _selected_rules(only: tuple[str, ...], skip: tuple[str, ...]):
 
 
 def _progress_printer():
-    """Progress on stderr for long scans on a terminal; silent in CI logs and pipes."""
-    if not sys.stderr.isatty():
+    """Progress on stderr for scans over a second on a terminal; silent in CI logs and pipes."""
+    from iacjit.progress import printer
+
+    return printer(sys.stderr)
+
+
+def _scan_cache(no_cache: bool):
+    """The content cache (docs/performance.md), unless --no-cache; GC off for the command."""
+    from iacjit.fastparse import pause_collector
+
+    pause_collector()
+    if no_cache:
         return None
+    from iacjit.cache import Cache
 
-    def show(done: int, total: int, path: str) -> None:
-        if total >= 50:
-            click.echo(f"\r\x1b[Kscanning {done}/{total}", nl=False, err=True)
-            if done == total:
-                click.echo("\r\x1b[K", nl=False, err=True)
-
-    return show
+    return Cache()
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -113,9 +118,11 @@ def main() -> None:
                    "ones fail the run.")
 @click.option("--create-baseline", type=click.Path(dir_okay=False, path_type=Path),
               help="Write the current findings and chains to FILE as a baseline.")
+@click.option("--no-cache", is_flag=True,
+              help="Neither read nor write the parse cache (docs/performance.md).")
 def scan(paths, fmt, output, fail_on, var_files, variables, arm_parameters, cfn_parameters,
          exclude, only_rules, skip_rules, external_controls, config_file, no_config, baseline,
-         create_baseline) -> None:
+         create_baseline, no_cache) -> None:
     """Scan PATHS (default: the current directory) as one plan."""
     import importlib
 
@@ -144,7 +151,7 @@ def scan(paths, fmt, output, fail_on, var_files, variables, arm_parameters, cfn_
     result = run_scan(list(paths) or [Path(".")], options, setting.settings,
                       rules=_selected_rules(setting.only_rules, setting.skip_rules),
                       excluded=setting.exclude, progress=_progress_printer(),
-                      policy=setting.policy)
+                      policy=setting.policy, cache=_scan_cache(no_cache))
     setting.finish(result)  # --create-baseline
     code = exit_code(result, fail_on)
     renderer = importlib.import_module(f"iacjit.reports.{fmt}_report")  # only the one used
@@ -232,8 +239,10 @@ def list_rules() -> None:
               help="CloudFormation parameters file: JSON list or Key=Value lines.")
 @click.option("--exclude", multiple=True, metavar="DIRNAME",
               help="Directory name to skip (repeatable).")
+@click.option("--no-cache", is_flag=True,
+              help="Neither read nor write the parse cache (docs/performance.md).")
 def hook_command(filenames, fmt, output, fail_on, var_files, variables, arm_parameters,
-                 cfn_parameters, exclude) -> None:
+                 cfn_parameters, exclude, no_cache) -> None:
     """pre-commit entry: scan the roots of the changed FILENAMES, report what concerns them."""
     import importlib
 
@@ -251,7 +260,7 @@ def hook_command(filenames, fmt, output, fail_on, var_files, variables, arm_para
         arm_parameter_files=tuple(arm_parameters),
         cfn_parameter_files=tuple(cfn_parameters),
     )
-    result = run_scan(plan.paths, options, excluded=exclude)
+    result = run_scan(plan.paths, options, excluded=exclude, cache=_scan_cache(no_cache))
     document, dropped = hook.filter_document(to_document(result, exit_code(result, fail_on)),
                                              plan)
     code = hook.exit_code(document, fail_on)

@@ -9,6 +9,7 @@ import importlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from iacjit import discovery
 from iacjit.chains.evaluator import ChainHit, evaluate_chains
@@ -30,6 +31,10 @@ _FILE_PARSERS = {
 }
 
 Progress = Callable[[int, int, str], None]
+
+if TYPE_CHECKING:
+    from iacjit.cache import Cache
+    from iacjit.fastparse import FileParses
 
 
 @dataclass
@@ -64,10 +69,25 @@ def _parse_file(kind: str, path: Path, options: ParseOptions) -> ParseResult:
 
 def parse_inputs(
     paths: Iterable[Path], options: ParseOptions, excluded: Iterable[str] = (),
-    progress: Progress | None = None,
+    progress: Progress | None = None, cache: Cache | None = None,
+    parses: FileParses | None = None,
 ) -> tuple[ParseResult, int]:
-    """Parse every input below *paths*; returns the merged result and the number of files."""
+    """Parse every input below *paths*; returns the merged result and the number of files.
+
+    With *cache*, unchanged inputs come from the content cache (iacjit.plan_cache); large
+    inputs are parsed in a process pool either way (iacjit.fastparse).
+    """
+    paths = list(paths)
+    if cache is not None and parses is None:
+        from iacjit.plan_cache import parse_cached
+
+        return parse_cached(cache, paths, options, excluded, progress, parse_inputs)
+    from iacjit.fastparse import FileParses
+
+    parses = parses or FileParses(options, display_path)
     inputs = discovery.discover(paths, excluded)
+    parses.prefetch([p for files in inputs.terraform_roots.values() for p in files],
+                    [(k, p) for k, p in inputs.files if k != discovery.BICEP], progress)
     merged = ParseResult()
     for path, reason in inputs.unreadable:
         merged.errors.append(InputError(display_path(path), f"cannot read: {reason}"))
@@ -86,11 +106,12 @@ def parse_inputs(
         merged.extend(parse_roots(
             inputs.terraform_roots, options, display_path,
             lambda root: advance(root, len(inputs.terraform_roots[root])),
+            parse_file=parses.terraform,
         ))
     called = _called_bicep_modules(inputs, options)
     for kind, path in inputs.files:
         if path.resolve() not in called:  # evaluated through its caller, with its parameters
-            merged.extend(_parse_file(kind, path, options))
+            merged.extend(parses.file(kind, path))
         advance(path, 1)
     if any(r.type.endswith("_template_deployment") for r in merged.resources):
         from iacjit.parsers.embedded_arm import expand  # ARM inside Terraform joins the plan
@@ -117,11 +138,12 @@ def run_scan(
     excluded: Iterable[str] = (),
     progress: Progress | None = None,
     policy: Policy | None = None,
+    cache: Cache | None = None,
 ) -> ScanResult:
     options = options or ParseOptions()
     settings = settings or Settings()
     policy = policy or Policy()
-    parsed, count = parse_inputs(paths, options, excluded, progress)
+    parsed, count = parse_inputs(paths, options, excluded, progress, cache)
     model = build_model(parsed.resources)
     apply_trusted_sources(model, policy.trusted_sources)
     result = ScanResult(
