@@ -18,7 +18,7 @@ from iacjit.model.values import (
     unknown_reason,
 )
 from iacjit.parsers.terraform import ast
-from iacjit.parsers.terraform.functions import EvalError, LimitError, call
+from iacjit.parsers.terraform.functions import EvalError, LimitError, call, to_number
 
 
 class Resolver(Protocol):
@@ -107,18 +107,6 @@ def _first_unknown(*values: Any) -> Unknown | None:
     return None
 
 
-def _number(value: Any) -> int | float:
-    if isinstance(value, bool):
-        raise EvalError("a bool is not a number")
-    if isinstance(value, int | float):
-        return value
-    try:
-        number = float(str(value))
-    except ValueError:
-        raise EvalError(f"not a number: {value!r}") from None
-    return int(number) if number.is_integer() else number
-
-
 def _stringify(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
@@ -155,7 +143,7 @@ def get_index(target: Any, key: Any) -> Any:
     if isinstance(target, Lazy):
         return target.get(str(key))
     if isinstance(target, list):
-        index = int(_number(key))
+        index = int(to_number(key))
         if not 0 <= index < len(target):
             raise EvalError(f"index {index} out of range")
         return target[index]
@@ -225,7 +213,7 @@ def evaluate(node: Any, scope: Scope) -> Any:
         value = evaluate(node.operand, scope)
         if not is_known(value):
             return _first_unknown(value)
-        return (not _truth(value)) if node.op == "!" else -_number(value)
+        return (not _truth(value)) if node.op == "!" else -to_number(value)
     if kind is ast.Splat:
         return _splat(node, scope)
     if kind is ast.ForExpr:
@@ -302,7 +290,7 @@ def _binop(node: ast.BinOp, scope: Scope) -> Any:
     if node.op in {"&&", "||"}:
         return _truth(left) and _truth(right) if node.op == "&&" else _truth(left) or _truth(right)
     try:
-        result = _BINOPS[node.op](_number(left), _number(right))
+        result = _BINOPS[node.op](to_number(left), to_number(right))
     except ZeroDivisionError:
         raise EvalError("division by zero") from None
     if isinstance(result, float) and result.is_integer() and node.op != "/":

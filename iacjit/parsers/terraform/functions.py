@@ -42,7 +42,7 @@ def _to_str(value: Any) -> str:
     return str(value)
 
 
-def _to_number(value: Any) -> int | float:
+def to_number(value: Any) -> int | float:
     if isinstance(value, bool):
         raise EvalError("a bool is not a number")
     if isinstance(value, int | float):
@@ -80,7 +80,7 @@ def _lookup(mapping: dict, key: Any, *default: Any) -> Any:
 def _element(items: list, index: Any) -> Any:
     if not items:
         raise EvalError("element() of an empty list")
-    return items[int(_to_number(index)) % len(items)]
+    return items[int(to_number(index)) % len(items)]
 
 
 def _format(fmt: str, *args: Any) -> str:
@@ -97,11 +97,11 @@ def _format(fmt: str, *args: Any) -> str:
         verb = match.group(0)[-1]
         value = next(values)
         if verb == "d":
-            return str(int(_to_number(value)))
+            return str(int(to_number(value)))
         if verb == "q":
             return json.dumps(value)
         if verb in "fge":
-            return ("%" + match.group(0)[1:]) % _to_number(value)
+            return ("%" + match.group(0)[1:]) % to_number(value)
         return _to_str(value) if not isinstance(value, dict | list) else json.dumps(value)
 
     try:
@@ -129,7 +129,7 @@ def _coalesce(*args: Any) -> Any:
 
 
 def _range(*args: Any) -> list[int | float]:
-    numbers = [_to_number(a) for a in args]
+    numbers = [to_number(a) for a in args]
     start, step = 0, 1
     if len(numbers) == 1:
         (end,) = numbers
@@ -184,7 +184,7 @@ FUNCTIONS: dict[str, Callable[..., Any]] = {
     "tolist": _tolist,
     "tomap": lambda v: dict(v),
     "tostring": lambda v: None if v is None else _to_str(v),
-    "tonumber": lambda v: None if v is None else _to_number(v),
+    "tonumber": lambda v: None if v is None else to_number(v),
     "tobool": lambda v: v if isinstance(v, bool) else {"true": True, "false": False}[str(v)],
     "lower": lambda s: s.lower(),
     "upper": lambda s: s.upper(),
@@ -208,9 +208,9 @@ FUNCTIONS: dict[str, Callable[..., Any]] = {
     "zipmap": lambda ks, vs: dict(zip(ks, vs, strict=False)),
     "setunion": lambda *sets: _distinct([x for s in sets for x in s]),
     "range": _range,
-    "max": lambda *ns: max(_to_number(n) for n in ns),
-    "min": lambda *ns: min(_to_number(n) for n in ns),
-    "abs": lambda n: abs(_to_number(n)),
+    "max": lambda *ns: max(to_number(n) for n in ns),
+    "min": lambda *ns: min(to_number(n) for n in ns),
+    "abs": lambda n: abs(to_number(n)),
     "jsonencode": lambda v: json.dumps(v, separators=(",", ":")),
     "jsondecode": _jsondecode,
     "index": lambda lst, v: lst.index(v),
