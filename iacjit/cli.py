@@ -79,6 +79,29 @@ def main() -> None:
     """Find open management ports, missing JIT and unwatched NSG writes in IaC."""
 
 
+def _limit_options(command):
+    """--max-file-bytes, --max-depth, --max-loop-items, --max-string-chars (docs/limits.md)."""
+    from iacjit.parsers.options import Limits
+
+    defaults = Limits()
+    for flag, field, what in reversed([  # decorators apply bottom-up: keep the help order
+        ("--max-file-bytes", "max_file_bytes", "Largest input file read, in bytes"),
+        ("--max-depth", "max_depth", "Deepest nesting of values and expressions"),
+        ("--max-loop-items", "max_loop_items", "Most items of one loop (count, copy, range)"),
+        ("--max-string-chars", "max_string_chars", "Longest string an expression may build"),
+    ]):
+        command = click.option(flag, field, type=click.IntRange(min=1), metavar="N",
+                               default=getattr(defaults, field), show_default=True,
+                               help=f"{what} (docs/limits.md).")(command)
+    return command
+
+
+def _limits(flags: dict):
+    from iacjit.parsers.options import Limits
+
+    return Limits(**flags)
+
+
 @main.command()
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 @click.option("--format", "fmt", type=click.Choice(["text", "json", "sarif", "markdown", "html"]),
@@ -120,9 +143,10 @@ def main() -> None:
               help="Write the current findings and chains to FILE as a baseline.")
 @click.option("--no-cache", is_flag=True,
               help="Neither read nor write the parse cache (docs/performance.md).")
+@_limit_options
 def scan(paths, fmt, output, fail_on, var_files, variables, arm_parameters, cfn_parameters,
          exclude, only_rules, skip_rules, external_controls, config_file, no_config, baseline,
-         create_baseline, no_cache) -> None:
+         create_baseline, no_cache, **limit_flags) -> None:
     """Scan PATHS (default: the current directory) as one plan."""
     import importlib
 
@@ -147,6 +171,7 @@ def scan(paths, fmt, output, fail_on, var_files, variables, arm_parameters, cfn_
         variables=_parse_vars(variables),
         arm_parameter_files=tuple(arm_parameters),
         cfn_parameter_files=tuple(cfn_parameters),
+        limits=_limits(limit_flags),
     )
     result = run_scan(list(paths) or [Path(".")], options, setting.settings,
                       rules=_selected_rules(setting.only_rules, setting.skip_rules),

@@ -54,7 +54,7 @@ def display_path(path: Path) -> str:
     """Paths are shown relative to the current directory when they are below it."""
     try:
         return path.resolve().relative_to(Path.cwd().resolve()).as_posix()
-    except ValueError:
+    except (ValueError, OSError, RuntimeError):  # RuntimeError: a symlink loop (Python < 3.13)
         return path.as_posix()
 
 
