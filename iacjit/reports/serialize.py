@@ -5,6 +5,7 @@ Bump ``SCHEMA_VERSION`` only for incompatible changes; adding fields is compatib
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from iacjit import __version__
@@ -103,9 +104,27 @@ def chain(hit: ChainHit) -> dict[str, Any]:
     }
 
 
+def _scrub(value: Any) -> Any:
+    """Lone surrogates (``"\\ud800"`` in JSON, YAML or HCL input) become U+FFFD.
+
+    They are valid in a Python str but not in UTF-8: every renderer would fail to write them.
+    """
+    if isinstance(value, str):
+        return value.encode("utf-8", "replace").decode("utf-8") if _SURROGATE.search(value) \
+            else value
+    if isinstance(value, dict):
+        return {_scrub(k): _scrub(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_scrub(v) for v in value]
+    return value
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
 def to_document(result: ScanResult, exit_code: int) -> dict[str, Any]:
     active = [f for f in result.findings if not f.suppressed]
-    return {
+    return _scrub({
         "version": SCHEMA_VERSION,
         "tool": {"name": "iacjit", "version": __version__},
         "findings": [finding(f) for f in result.findings],
@@ -134,4 +153,4 @@ def to_document(result: ScanResult, exit_code: int) -> dict[str, Any]:
             "warnings": len(result.warnings),
             "exit_code": exit_code,
         },
-    }
+    })

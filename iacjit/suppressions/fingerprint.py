@@ -24,7 +24,8 @@ IDENTIFYING = {
 def _digest(parts: list[Any]) -> str:
     canonical = json.dumps(parts, sort_keys=True, ensure_ascii=False, separators=(",", ":"),
                            default=str)
-    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+    # surrogatepass: a lone surrogate from the input ("\ud800") must not crash the scan
+    return hashlib.sha256(canonical.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 class Fingerprinter:
