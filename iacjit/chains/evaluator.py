@@ -159,17 +159,42 @@ def _fix(kind: str, model: Model, ctx: _VmContext, settings: Settings) -> Fix | 
     return Fix(kind, f"Remove or restrict {names}", first.resource.file, first.span.line)
 
 
+class _FindingIndex:
+    """Findings by rule and join key, in their original order: each VM looks up its own
+    instead of scanning every finding (linear, not VMs x findings, on large plans)."""
+
+    def __init__(self, findings: list[Finding]):
+        self.by_subject: dict[tuple[str, str], list[tuple[int, Finding]]] = {}
+        self.by_place: dict[tuple[str, int, int], list[tuple[int, Finding]]] = {}
+        for position, f in enumerate(findings):
+            self.by_subject.setdefault((f.rule_id, f.subject), []).append((position, f))
+            self.by_place.setdefault((f.rule_id, id(f.resource), f.span.line), []).append(
+                (position, f))
+
+    def joined(self, trigger: Trigger, ctx: _VmContext) -> list[Finding]:
+        """What ``[f for f in findings if f.rule_id == trigger.rule and ctx.joins(...)]`` is."""
+        if trigger.join == "vm":
+            found = self.by_subject.get((trigger.rule, ctx.vm.key), [])
+        elif trigger.join == "group-in-front":
+            found = sorted(p for key in ctx.front
+                           for p in self.by_subject.get((trigger.rule, key), []))
+        else:
+            found = sorted(p for place in ctx.rules
+                           for p in self.by_place.get((trigger.rule, *place), []))
+        return [f for _, f in found]
+
+
 def _targets(definition: ChainDefinition, model: Model, findings: list[Finding],
              settings: Settings) -> list[ChainTarget]:
     targets = []
+    index = _FindingIndex(findings)
     for vm in model.vms.values():
         ctx = _VmContext(model, vm, settings)
         if not ctx.exposures:
             continue
         joined: dict[str, list[Finding]] = {}
         for trigger in definition.triggers:
-            joined[trigger.rule] = [f for f in findings
-                                    if f.rule_id == trigger.rule and ctx.joins(trigger, f)]
+            joined[trigger.rule] = index.joined(trigger, ctx)
         if not _fires(definition, joined, joined):
             continue
         fix = next(f for kind in definition.fixes

@@ -112,21 +112,28 @@ def add_groups(model: Model, resources: list[RawResource]) -> None:
         model.groups[key] = group
 
 
-def _find_nsg(model: Model, nsg_name: Any, resource: RawResource) -> SecurityGroup | None:
+def _find_nsg(model: Model, nsg_name: Any, resource: RawResource,
+              by_name: dict[str, list[SecurityGroup]] | None = None) -> SecurityGroup | None:
     """The NSG a standalone rule names, preferring one declared in the same root."""
     if not is_known(nsg_name):
         return None
-    candidates = [
-        g
-        for g in model.groups.values()
-        if g.cloud == "azure" and g.name.lower() == str(nsg_name).lower()
-    ]
+    if by_name is not None:  # the groups indexed by lower-case name (large plans)
+        candidates = [g for g in by_name.get(str(nsg_name).lower(), []) if g.cloud == "azure"]
+    else:
+        candidates = [
+            g
+            for g in model.groups.values()
+            if g.cloud == "azure" and g.name.lower() == str(nsg_name).lower()
+        ]
     same_root = [g for g in candidates if g.resource.root == resource.root]
     chosen = same_root or candidates
     return chosen[0] if len(chosen) == 1 else None
 
 
 def add_standalone_rules(model: Model, resources: list[RawResource]) -> None:
+    by_name: dict[str, list[SecurityGroup]] = {}
+    for existing in model.groups.values():
+        by_name.setdefault(existing.name.lower(), []).append(existing)
     for resource in resources:
         attrs = resource.attributes
         if resource.type == TF_RULE:
@@ -140,7 +147,7 @@ def add_standalone_rules(model: Model, resources: list[RawResource]) -> None:
             props = attrs.get("properties") or {}
         else:
             continue
-        group = _find_nsg(model, nsg_name, resource)
+        group = _find_nsg(model, nsg_name, resource, by_name)
         if group is None:
             # The NSG is outside the plan (or its name is unknown): its standalone rules form
             # the only rule list we can see.
@@ -153,5 +160,7 @@ def add_standalone_rules(model: Model, resources: list[RawResource]) -> None:
                 key=key, name=_name(nsg_name, resource.address), cloud="azure",
                 resource=resource, declared=False,
             )
+            if key not in model.groups:
+                by_name.setdefault(group.name.lower(), []).append(group)
             model.groups[key] = group
         group.rules.append(_rule(props, rule_name, group.key, resource, ()))

@@ -1,0 +1,136 @@
+"""Benchmark ``iacjit scan`` against checkov on generated corpora (a script, not a test).
+
+    python benchmarks/run.py --sizes 100 1000 5000 --runs 3 --checkov-sizes 100 1000 \
+        --workdir /tmp/iacjit-bench
+
+For each size N: generate the corpus (benchmarks/gen_corpus.py), then, alternating, run
+checkov (its four equivalent checks) and iacjit cold (empty cache), warm (nothing changed)
+and with ``--no-cache``.  Each command runs under ``/usr/bin/time`` for wall time, CPU time
+(user+sys, which includes the pool's workers) and peak RSS.  The best wall time of the runs is
+reported (the machine may be shared), with the CPU time of that run.  Also measured: the
+pre-commit hook with one changed file in the 1000-file corpus, ``iacjit --version`` and
+``iacjit rules``.  A Markdown table goes to stdout and the raw numbers to WORKDIR/results.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+from gen_corpus import generate  # noqa: E402
+
+CHECKOV_CHECKS = "CKV_AZURE_9,CKV_AZURE_10,CKV_AWS_24,CKV_AWS_25"
+
+
+def timed(command: list[str], env: dict[str, str], cwd: Path) -> dict[str, float]:
+    """Wall, CPU and peak RSS of one command (GNU time), and its exit code."""
+    with tempfile.NamedTemporaryFile("r", suffix=".time") as report:
+        start = time.perf_counter()
+        done = subprocess.run(["/usr/bin/time", "-o", report.name, "-f", "%U %S %M", *command],
+                              env=env, cwd=cwd, stdout=subprocess.DEVNULL,
+                              stderr=subprocess.PIPE, text=True)
+        wall = time.perf_counter() - start
+        user, system, rss = report.read().split()[-3:]
+    return {"wall": wall, "cpu": float(user) + float(system), "rss_mb": int(rss) / 1024,
+            "rc": done.returncode}
+
+
+def best(samples: list[dict[str, float]]) -> dict[str, float]:
+    return min(samples, key=lambda s: s["wall"])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[100, 1000, 5000])
+    parser.add_argument("--checkov-sizes", type=int, nargs="*", default=[100, 1000])
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--mix", action="store_true", help="ARM/CloudFormation in the corpus")
+    parser.add_argument("--workdir", type=Path, default=Path("/tmp/iacjit-bench"))
+    parser.add_argument("--iacjit", default=str(Path(sys.executable).parent / "iacjit"),
+                        help="iacjit command (default: the one beside this interpreter)")
+    parser.add_argument("--checkov", default=str(HERE.parent / ".ci-venvs/checkov/bin/checkov"))
+    args = parser.parse_args()
+
+    args.workdir.mkdir(parents=True, exist_ok=True)
+    iacjit = args.iacjit.split()
+    env = dict(os.environ)
+    cache_dir = args.workdir / "cache"
+    env["IACJIT_CACHE_DIR"] = str(cache_dir)
+    results: dict = {"sizes": {}, "machine": {"cores": os.cpu_count()}}
+    for size in args.sizes:
+        corpus = args.workdir / f"corpus-{size}"
+        files, lines = generate(corpus, size, args.mix)
+        row: dict = {"files": files, "lines": lines, "iacjit_cold": [], "iacjit_warm": [],
+                     "iacjit_nocache": [], "checkov": []}
+        scan = [*iacjit, "scan", corpus.name, "--format", "json", "-o", "iacjit.json"]
+        for _ in range(args.runs):
+            if size in args.checkov_sizes:
+                row["checkov"].append(timed(
+                    [args.checkov, "-d", corpus.name, "--check", CHECKOV_CHECKS,
+                     "--skip-download", "--framework", "terraform,arm,cloudformation",
+                     "-o", "json", "--quiet"], env, args.workdir))
+            shutil.rmtree(cache_dir, ignore_errors=True)
+            row["iacjit_cold"].append(timed(scan, env, args.workdir))
+            row["iacjit_warm"].append(timed(scan, env, args.workdir))
+            row["iacjit_nocache"].append(timed([*scan, "--no-cache"], env, args.workdir))
+        results["sizes"][size] = row
+        print(f"{size}: done", file=sys.stderr)
+
+    if 1000 in args.sizes:  # the hook: one changed file in the 1000-file corpus
+        corpus = args.workdir / "corpus-1000"
+        changed = sorted(corpus.glob("root-*/nsg.tf"))[0]
+        hook = []
+        for i in range(args.runs):
+            changed.write_text(changed.read_text() + f"\n# edit {i}\n")
+            hook.append(timed([*iacjit, "hook", str(changed.relative_to(args.workdir))],
+                              env, args.workdir))
+        results["hook_one_file_of_1000"] = hook
+    startup = {}
+    for name, command in (("version", ["--version"]), ("rules", ["rules"])):
+        walls = [timed([*iacjit, *command], env, args.workdir)["wall"] for _ in range(10)]
+        startup[name] = {"min": min(walls), "median": statistics.median(walls)}
+    results["startup"] = startup
+    (args.workdir / "results.json").write_text(json.dumps(results, indent=2))
+    print(table(results))
+
+
+def table(results: dict) -> str:
+    out = ["| files | lines | tool | run | wall s (best) | CPU s | files/s | peak RSS MB | "
+           "iacjit/checkov wall |", "|---|---|---|---|---|---|---|---|---|"]
+    for row in results["sizes"].values():
+        checkov = best(row["checkov"]) if row["checkov"] else None
+        for label, key in (("checkov", "checkov"), ("iacjit", "iacjit_cold"),
+                           ("iacjit", "iacjit_warm"), ("iacjit", "iacjit_nocache")):
+            if not row[key]:
+                continue
+            b = best(row[key])
+            ratio = (f"{b['wall'] / checkov['wall']:.3f} ({checkov['wall'] / b['wall']:.1f}x "
+                     "faster)" if checkov and key != "checkov" else "")
+            run = {"checkov": "", "iacjit_cold": "cold", "iacjit_warm": "warm",
+                   "iacjit_nocache": "--no-cache"}[key]
+            out.append(f"| {row['files']} | {row['lines']} | {label} | {run} | {b['wall']:.2f} "
+                       f"| {b['cpu']:.2f} | {row['files'] / b['wall']:.0f} | "
+                       f"{b['rss_mb']:.0f} | {ratio} |")
+    if "hook_one_file_of_1000" in results:
+        h = best(results["hook_one_file_of_1000"])
+        out.append(f"\nhook, one changed file of 1000: best {h['wall']:.2f} s wall, "
+                   f"{h['cpu']:.2f} s CPU")
+    for name, s in results["startup"].items():
+        out.append(f"\n`iacjit {name}`: min {s['min'] * 1000:.0f} ms, median "
+                   f"{s['median'] * 1000:.0f} ms")
+    return "\n".join(out)
+
+
+if __name__ == "__main__":
+    main()
