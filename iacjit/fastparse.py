@@ -19,6 +19,7 @@ from __future__ import annotations
 import contextlib
 import gc
 import os
+import stat
 import sys
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -133,7 +134,10 @@ class FileParses:
     # -- keys ---------------------------------------------------------------------------
     def _read(self, path: Path) -> bytes | None:
         try:
-            if path.stat().st_size > self.options.limits.max_file_bytes:
+            info = path.stat()
+            # Not a regular file (a FIFO named x.tf blocks read_bytes forever): no key, the
+            # parser reports it.
+            if not stat.S_ISREG(info.st_mode) or info.st_size > self.options.limits.max_file_bytes:
                 return None
             return path.read_bytes()
         except OSError:

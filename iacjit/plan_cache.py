@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import os
 import re
+import stat
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
@@ -45,9 +46,24 @@ def _relevant(name: str) -> bool:
 
 def _digest(path: Path) -> str:
     try:
+        info = path.stat()
+        if not stat.S_ISREG(info.st_mode):  # a FIFO named x.tf would block read_bytes forever
+            return f"special:{stat.S_IFMT(info.st_mode)}"
+        if info.st_size > _READ_AT_MOST:  # never read a huge file whole just for a key
+            return f"large:{info.st_size}:{info.st_mtime_ns}"
         return cache_module.digest(path.read_bytes())
     except OSError as exc:
         return f"unreadable:{exc.errno}"
+
+
+_READ_AT_MOST = 64 * 1024 * 1024
+
+
+def _resolved(path: Path) -> Path:
+    try:
+        return path.resolve()
+    except (OSError, RuntimeError):  # RuntimeError: a symlink loop (Python < 3.13)
+        return path
 
 
 def _tree(paths: list[Path], excluded: set[str]) -> tuple[list[tuple[str, str]], set[Path]]:
@@ -62,10 +78,10 @@ def _tree(paths: list[Path], excluded: set[str]) -> tuple[list[tuple[str, str]],
                 for name in sorted(files):
                     if _relevant(name):
                         full = Path(current) / name
-                        seen.add(full.resolve())
+                        seen.add(_resolved(full))
                         entries.append((str(full), _digest(full)))
         elif path.exists():
-            seen.add(path.resolve())
+            seen.add(_resolved(path))
             entries.append((str(path), _digest(path)))
         else:
             entries.append((str(path), "missing"))
@@ -96,12 +112,14 @@ def _bicep_outside(seen: set[Path]) -> set[Path]:
         if path in visited or depth > MAX_BICEP_DEPTH:
             continue
         visited.add(path)
+        if not path.is_file() or path.stat().st_size > _READ_AT_MOST:
+            continue  # a FIFO would block the read; a huge file is not parsed anyway
         try:
             text = path.read_text(encoding="utf-8", errors="replace")
         except OSError:
             continue
         for reference in _BICEP_PATH.findall(text):
-            target = (path.parent / reference).resolve()
+            target = _resolved(path.parent / reference)
             if not target.is_file():
                 continue
             if target not in seen:

@@ -149,3 +149,14 @@ def test_remote_sources_are_not_fetched_but_listed(results):
 def test_python_yaml_tags_are_refused_and_never_run(results):
     assert not Path("/tmp/iacjit-pwned").exists()
     assert any("unsafe YAML tag !!python/object" in e for e in _errors(results, "cfn-python-tags"))
+
+
+def test_installed_cli_with_its_caches_survives_the_whole_corpus():
+    """The CI job (tests/corpus/run_hostile.py): one plan, default options, parse caches on.
+
+    The caches key files by their bytes: they once read the FIFO case and blocked forever.
+    """
+    child = subprocess.run([sys.executable, str(HERE / "corpus" / "run_hostile.py"),
+                            str(Path(sys.executable).with_name("iacjit"))],
+                           capture_output=True, text=True, timeout=BATCH_TIMEOUT + 60)
+    assert child.returncode == 0, child.stdout + child.stderr
