@@ -121,13 +121,25 @@ def parse_inputs(
 
 
 def _called_bicep_modules(inputs: discovery.Inputs, options: ParseOptions) -> set[Path]:
-    """Bicep files that another scanned Bicep file calls as a module (not roots of their own)."""
-    files = [path for kind, path in inputs.files if kind == discovery.BICEP]
+    """Bicep files evaluated through a scanned caller, so not roots of their own.
+
+    Only files reachable from a file that nobody calls are skipped: two modules that call only
+    each other are still scanned (and report their cycle) rather than silently dropped.
+    """
+    files = [path.resolve() for kind, path in inputs.files if kind == discovery.BICEP]
     if len(files) < 2:
         return set()
     from iacjit.parsers.bicep import local_module_files
 
-    return {module for path in files for module in local_module_files(path, options)}
+    calls = {path: set(local_module_files(path, options)) for path in files}
+    called_by_anyone = {m for targets in calls.values() for m in targets}
+    reached: set[Path] = set()
+    pending = [path for path in files if path not in called_by_anyone]
+    while pending:
+        for module in calls.get(pending.pop(), set()) - reached:
+            reached.add(module)
+            pending.append(module)
+    return reached
 
 
 def run_scan(

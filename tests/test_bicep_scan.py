@@ -159,3 +159,14 @@ def test_module_file_is_not_scanned_again_as_a_root(monkeypatch):
     assert "Microsoft.Network/networkSecurityGroups/jump-nsg" in addresses  # via main.bicep
     assert "Microsoft.Network/networkSecurityGroups/jumpNsg" not in addresses  # default name
     assert not [u for u in result.unresolved if "sshSource" in u.reason]
+
+
+def test_modules_calling_only_each_other_are_still_scanned(scan_net, tmp_path):
+    nsg = ("resource nsg 'Microsoft.Network/networkSecurityGroups@2023-05-01' = {{\n"
+           "  name: '{name}'\n  location: 'westeurope'\n}}\n"
+           "module other '{other}' = {{\n  name: 'x'\n}}\n")
+    result = scan_net({"a.bicep": nsg.format(name="a-nsg", other="b.bicep"),
+                       "b.bicep": nsg.format(name="b-nsg", other="a.bicep")})
+    addresses = {r.address for r in result.resources}
+    assert "Microsoft.Network/networkSecurityGroups/a-nsg" in addresses
+    assert "Microsoft.Network/networkSecurityGroups/b-nsg" in addresses
