@@ -22,7 +22,9 @@ import pytest
 HERE = Path(__file__).resolve().parent
 MEMORY_CAP = 1536 * 1024 * 1024  # 1.5 GiB of address space for the scanning process
 BATCH_TIMEOUT = 300  # seconds for one child scanning a share of the cases
-CASE_SECONDS = 20  # one case may take this long at most (typically well under a second)
+# A hang guard, not a speed measure (benchmarks/ measures speed): typical cases take well
+# under a second; a case that runs away shows up as minutes, not as a slow machine.
+CASE_SECONDS = 120
 
 
 def _cap_memory() -> None:
@@ -77,13 +79,7 @@ def _texts(summary: dict) -> list[str]:
             + summary["notes"])
 
 
-# Cases whose limit is hit silently today (bounded, but not reported): fixed one by one.
-KNOWN_GAPS: set[str] = set()
-
-
-@pytest.mark.parametrize("case", [
-    pytest.param(c, marks=pytest.mark.xfail(strict=True, reason="limit not reported yet"))
-    if c.name in KNOWN_GAPS else c for c in corpus.CASES], ids=lambda c: c.name)
+@pytest.mark.parametrize("case", corpus.CASES, ids=lambda c: c.name)
 def test_case_is_bounded_reported_and_control_still_found(results, case):
     summaries, problems, _ = results
     assert case.name not in problems, problems.get(case.name)
