@@ -5,7 +5,6 @@ Everything given in one invocation is one plan, so cross-file rules see all of i
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,14 +20,6 @@ from iacjit.rules import ALL_RULES
 from iacjit.rules.base import Finding, Rule, Settings, Unresolved
 from iacjit.suppressions import Engine, Note, Policy, apply_trusted_sources
 from iacjit.suppressions.engine import judged_ids
-
-# Parser modules are imported only when a file of their format is found: start-up stays light.
-_FILE_PARSERS = {
-    discovery.ARM: "iacjit.parsers.arm",
-    discovery.BICEP: "iacjit.parsers.bicep",
-    discovery.CLOUDFORMATION: "iacjit.parsers.cloudformation",
-    discovery.TERRAFORM_PLAN: "iacjit.parsers.terraform_plan",
-}
 
 Progress = Callable[[int, int, str], None]
 
@@ -56,15 +47,6 @@ def display_path(path: Path) -> str:
         return path.resolve().relative_to(Path.cwd().resolve()).as_posix()
     except (ValueError, OSError, RuntimeError):  # RuntimeError: a symlink loop (Python < 3.13)
         return path.as_posix()
-
-
-def _parse_file(kind: str, path: Path, options: ParseOptions) -> ParseResult:
-    display = display_path(path)
-    try:
-        module = importlib.import_module(_FILE_PARSERS[kind])
-    except ImportError:
-        return ParseResult(errors=[InputError(display, f"{kind} input is not supported yet")])
-    return module.parse_file(path, display, options)
 
 
 def parse_inputs(
