@@ -6,6 +6,7 @@ Fields that could not be evaluated hold an :class:`~iacjit.model.values.Unknown`
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -134,3 +135,11 @@ class Model:
     vms: dict[str, VirtualMachine] = field(default_factory=dict)
     jit_policies: list[JitPolicy] = field(default_factory=list)
     alerts: list[ChangeAlert] = field(default_factory=list)
+    # Facts derived from the finished model (group verdicts, VM exposure, JIT status): several
+    # rules, the chains and the JIT table ask for the same ones, so each is computed once.
+    derived: dict[tuple[Any, ...], Any] = field(default_factory=dict, repr=False, compare=False)
+
+    def memo(self, key: tuple[Any, ...], compute: Callable[[], Any]) -> Any:
+        if key not in self.derived:
+            self.derived[key] = compute()
+        return self.derived[key]

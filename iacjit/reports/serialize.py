@@ -5,6 +5,7 @@ Bump ``SCHEMA_VERSION`` only for incompatible changes; adding fields is compatib
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Any
 
@@ -104,6 +105,15 @@ def chain(hit: ChainHit) -> dict[str, Any]:
     }
 
 
+def _clean_document(document: dict[str, Any]) -> dict[str, Any]:
+    """The document, with lone surrogates replaced when there are any (rarely: one fast check)."""
+    try:
+        json.dumps(document, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        return _scrub(document)
+    return document
+
+
 def _scrub(value: Any) -> Any:
     """Lone surrogates (``"\\ud800"`` in JSON, YAML or HCL input) become U+FFFD.
 
@@ -124,7 +134,7 @@ _SURROGATE = re.compile("[\ud800-\udfff]")
 
 def to_document(result: ScanResult, exit_code: int) -> dict[str, Any]:
     active = [f for f in result.findings if not f.suppressed]
-    return _scrub({
+    return _clean_document({
         "version": SCHEMA_VERSION,
         "tool": {"name": "iacjit", "version": __version__},
         "findings": [finding(f) for f in result.findings],

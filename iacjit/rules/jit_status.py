@@ -157,4 +157,5 @@ def _aws(vm: VirtualMachine, model: Model, settings: Settings) -> JitStatus:
 
 
 def jit_status(vm: VirtualMachine, model: Model, settings: Settings) -> JitStatus:
-    return _azure(vm, model, settings) if vm.cloud == "azure" else _aws(vm, model, settings)
+    judge = _azure if vm.cloud == "azure" else _aws
+    return model.memo(("jit-status", vm.key, settings), lambda: judge(vm, model, settings))

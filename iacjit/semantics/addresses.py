@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ipaddress
 from collections.abc import Iterable
+from functools import lru_cache
 
 IPV4 = "ipv4"
 IPV6 = "ipv6"
@@ -35,6 +36,12 @@ def internet_families(sources: Iterable[str]) -> frozenset[str]:
 
     Service tags other than ``Internet``, private ranges and group references return nothing.
     """
+    return _families(tuple(str(s).strip() for s in sources))
+
+
+@lru_cache(maxsize=4096)
+def _families(sources: tuple[str, ...]) -> frozenset[str]:
+    """Memoised: plans repeat the same few source lists thousands of times."""
     families: set[str] = set()
     v4: list[ipaddress.IPv4Network] = []
     v6: list[ipaddress.IPv6Network] = []

@@ -37,7 +37,8 @@ def _layer(model: Model, layer: list[str], ports: frozenset[int]):
         group = model.groups.get(key)
         if group is None:
             continue
-        for verdict in group_verdicts(group, ports):
+        for verdict in model.memo(("verdicts", key, ports),
+                                  lambda g=group: group_verdicts(g, ports)):
             if verdict.undecided:
                 undecided.append(f"{group.name}: {verdict.undecided}")
                 continue
@@ -75,5 +76,8 @@ def path_exposure(model: Model, path: AccessPath, ports: frozenset[int],
 def vm_exposure(model: Model, vm: VirtualMachine, ports: frozenset[int],
                 require_reachable: bool = True) -> list[PathExposure]:
     """Exposure of every path of *vm* (paths exposing nothing and deciding nothing dropped)."""
-    found = [path_exposure(model, p, ports, require_reachable) for p in vm.paths]
-    return [e for e in found if e.pairs or e.undecided]
+    def compute() -> list[PathExposure]:
+        found = [path_exposure(model, p, ports, require_reachable) for p in vm.paths]
+        return [e for e in found if e.pairs or e.undecided]
+
+    return model.memo(("exposure", vm.key, ports, require_reachable), compute)
