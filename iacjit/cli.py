@@ -11,19 +11,10 @@ from pathlib import Path
 import click
 
 from iacjit import __version__
+from iacjit.cli_inputs import input_options, parse_options
 
 FAIL_ON = ("critical", "high", "medium", "low", "none")
 EXIT_OK, EXIT_FINDINGS, EXIT_INPUT_ERROR = 0, 1, 2
-
-
-def _parse_vars(values: tuple[str, ...]) -> dict[str, str]:
-    variables: dict[str, str] = {}
-    for item in values:
-        name, sep, value = item.partition("=")
-        if not sep or not name.strip():
-            raise click.BadParameter(f"expected NAME=VALUE, got {item!r}", param_hint="--var")
-        variables[name.strip()] = value
-    return variables
 
 
 def exit_code(result, fail_on: str) -> int:
@@ -79,29 +70,6 @@ def main() -> None:
     """Find open management ports, missing JIT and unwatched NSG writes in IaC."""
 
 
-def _limit_options(command):
-    """--max-file-bytes, --max-depth, --max-loop-items, --max-string-chars (docs/limits.md)."""
-    from iacjit.parsers.options import Limits
-
-    defaults = Limits()
-    for flag, field, what in reversed([  # decorators apply bottom-up: keep the help order
-        ("--max-file-bytes", "max_file_bytes", "Largest input file read, in bytes"),
-        ("--max-depth", "max_depth", "Deepest nesting of values and expressions"),
-        ("--max-loop-items", "max_loop_items", "Most items of one loop (count, copy, range)"),
-        ("--max-string-chars", "max_string_chars", "Longest string an expression may build"),
-    ]):
-        command = click.option(flag, field, type=click.IntRange(min=1), metavar="N",
-                               default=getattr(defaults, field), show_default=True,
-                               help=f"{what} (docs/limits.md).")(command)
-    return command
-
-
-def _limits(flags: dict):
-    from iacjit.parsers.options import Limits
-
-    return Limits(**flags)
-
-
 @main.command()
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 @click.option("--format", "fmt", type=click.Choice(["text", "json", "sarif", "markdown", "html"]),
@@ -111,19 +79,7 @@ def _limits(flags: dict):
               help="Write the report to FILE instead of standard output.")
 @click.option("--fail-on", type=click.Choice(FAIL_ON), default="low", show_default=True,
               help="Lowest severity that makes the exit code 1.")
-@click.option("--var-file", "var_files", multiple=True,
-              type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="Terraform variable file (repeatable).")
-@click.option("--var", "variables", multiple=True, metavar="NAME=VALUE",
-              help="Terraform variable value (repeatable).")
-@click.option("--parameters", "arm_parameters", multiple=True,
-              type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="ARM parameters file (repeatable).")
-@click.option("--cfn-parameters", "cfn_parameters", multiple=True,
-              type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="CloudFormation parameters file: JSON list or Key=Value lines.")
-@click.option("--exclude", multiple=True, metavar="DIRNAME",
-              help="Directory name to skip (repeatable).")
+@input_options
 @click.option("--rule", "only_rules", multiple=True, metavar="ID",
               help="Run only this rule (repeatable); default: every rule.")
 @click.option("--skip-rule", "skip_rules", multiple=True, metavar="ID",
@@ -143,14 +99,11 @@ def _limits(flags: dict):
               help="Write the current findings and chains to FILE as a baseline.")
 @click.option("--no-cache", is_flag=True,
               help="Neither read nor write the parse cache (docs/performance.md).")
-@_limit_options
-def scan(paths, fmt, output, fail_on, var_files, variables, arm_parameters, cfn_parameters,
-         exclude, only_rules, skip_rules, external_controls, config_file, no_config, baseline,
-         create_baseline, no_cache, **limit_flags) -> None:
+def scan(paths, fmt, output, fail_on, exclude, only_rules, skip_rules, external_controls,
+         config_file, no_config, baseline, create_baseline, no_cache, **inputs) -> None:
     """Scan PATHS (default: the current directory) as one plan."""
     import importlib
 
-    from iacjit.parsers.options import ParseOptions
     from iacjit.reports.serialize import to_document
     from iacjit.scan import run_scan
     from iacjit.suppressions.cli_options import SetupError, setup
@@ -166,14 +119,7 @@ def scan(paths, fmt, output, fail_on, var_files, variables, arm_parameters, cfn_
         sys.exit(EXIT_INPUT_ERROR)
     fmt, fail_on = setting.fmt, setting.fail_on
 
-    options = ParseOptions(
-        var_files=tuple(var_files),
-        variables=_parse_vars(variables),
-        arm_parameter_files=tuple(arm_parameters),
-        cfn_parameter_files=tuple(cfn_parameters),
-        limits=_limits(limit_flags),
-    )
-    result = run_scan(list(paths) or [Path(".")], options, setting.settings,
+    result = run_scan(list(paths) or [Path(".")], parse_options(inputs), setting.settings,
                       rules=_selected_rules(setting.only_rules, setting.skip_rules),
                       excluded=setting.exclude, progress=_progress_printer(),
                       policy=setting.policy, cache=_scan_cache(no_cache))
@@ -192,21 +138,17 @@ def scan(paths, fmt, output, fail_on, var_files, variables, arm_parameters, cfn_
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
               show_default=True)
-@click.option("--var-file", "var_files", multiple=True,
-              type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--var", "variables", multiple=True, metavar="NAME=VALUE")
-def jit_status_command(paths, fmt, var_files, variables) -> None:
+@input_options
+def jit_status_command(paths, fmt, exclude, **inputs) -> None:
     """Per VM: NSGs in front, exposed management ports, JIT ports and Defender's category."""
     import json
 
     from iacjit.jit_table import render_text, rows
-    from iacjit.parsers.options import ParseOptions
     from iacjit.providers import build_model
     from iacjit.rules.base import Settings
     from iacjit.scan import parse_inputs
 
-    options = ParseOptions(var_files=tuple(var_files), variables=_parse_vars(variables))
-    parsed, _ = parse_inputs(list(paths) or [Path(".")], options)
+    parsed, _ = parse_inputs(list(paths) or [Path(".")], parse_options(inputs), exclude)
     table = rows(build_model(parsed.resources), Settings())
     for error in parsed.errors:
         click.echo(f"error: {error.file}:{error.line or ''} {error.message}", err=True)
@@ -251,41 +193,22 @@ def list_rules() -> None:
               help="Write the report to FILE instead of standard output.")
 @click.option("--fail-on", type=click.Choice(FAIL_ON), default="low", show_default=True,
               help="Lowest severity that makes the exit code 1.")
-@click.option("--var-file", "var_files", multiple=True,
-              type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="Terraform variable file (repeatable).")
-@click.option("--var", "variables", multiple=True, metavar="NAME=VALUE",
-              help="Terraform variable value (repeatable).")
-@click.option("--parameters", "arm_parameters", multiple=True,
-              type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="ARM parameters file (repeatable).")
-@click.option("--cfn-parameters", "cfn_parameters", multiple=True,
-              type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="CloudFormation parameters file: JSON list or Key=Value lines.")
-@click.option("--exclude", multiple=True, metavar="DIRNAME",
-              help="Directory name to skip (repeatable).")
+@input_options
 @click.option("--no-cache", is_flag=True,
               help="Neither read nor write the parse cache (docs/performance.md).")
-def hook_command(filenames, fmt, output, fail_on, var_files, variables, arm_parameters,
-                 cfn_parameters, exclude, no_cache) -> None:
+def hook_command(filenames, fmt, output, fail_on, exclude, no_cache, **inputs) -> None:
     """pre-commit entry: scan the roots of the changed FILENAMES, report what concerns them."""
     import importlib
 
     from iacjit import hook
-    from iacjit.parsers.options import ParseOptions
     from iacjit.reports.serialize import to_document
     from iacjit.scan import run_scan
 
     plan = hook.plan(filenames)
     if not plan.paths:
         sys.exit(EXIT_OK)  # no IaC among the changed files
-    options = ParseOptions(
-        var_files=tuple(var_files),
-        variables=_parse_vars(variables),
-        arm_parameter_files=tuple(arm_parameters),
-        cfn_parameter_files=tuple(cfn_parameters),
-    )
-    result = run_scan(plan.paths, options, excluded=exclude, cache=_scan_cache(no_cache))
+    result = run_scan(plan.paths, parse_options(inputs), excluded=exclude,
+                      cache=_scan_cache(no_cache))
     document, dropped = hook.filter_document(to_document(result, exit_code(result, fail_on)),
                                              plan)
     code = hook.exit_code(document, fail_on)

@@ -14,6 +14,8 @@ from pathlib import Path
 
 import click
 
+from iacjit.cli_inputs import input_options, parse_options
+
 EXIT_POST_FAILED = 3
 
 
@@ -44,21 +46,8 @@ def _fail_code(document: dict, fail_on: str) -> int:
 @click.option("--fail-on", type=click.Choice(("critical", "high", "medium", "low", "none")),
               default="none", show_default=True,
               help="After posting, exit 1 on findings at or above this severity.")
-@click.option("--var-file", "var_files", multiple=True,
-              type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="Terraform variable file (repeatable).")
-@click.option("--var", "variables", multiple=True, metavar="NAME=VALUE",
-              help="Terraform variable value (repeatable).")
-@click.option("--parameters", "arm_parameters", multiple=True,
-              type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="ARM parameters file (repeatable).")
-@click.option("--cfn-parameters", "cfn_parameters", multiple=True,
-              type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="CloudFormation parameters file.")
-@click.option("--exclude", multiple=True, metavar="DIRNAME",
-              help="Directory name to skip (repeatable).")
-def comment(paths, report, platform, number, dry_run, fail_on, var_files, variables,
-            arm_parameters, cfn_parameters, exclude) -> None:
+@input_options
+def comment(paths, report, platform, number, dry_run, fail_on, exclude, **inputs) -> None:
     """Post or update the pull-request comment for PATHS (scanned) or a --report.
 
     GitHub Actions, GitLab CI and Azure Pipelines are recognised from their variables; one
@@ -69,11 +58,7 @@ def comment(paths, report, platform, number, dry_run, fail_on, var_files, variab
     if report and paths:
         raise click.UsageError("give either PATHS to scan or --report FILE, not both")
     try:
-        if report:
-            document = load_report(report)
-        else:
-            document = _scan(paths, var_files, variables, arm_parameters, cfn_parameters,
-                             exclude)
+        document = load_report(report) if report else _scan(paths, inputs, exclude)
     except CommentError as error:
         click.echo(f"iacjit comment: {error}", err=True)
         sys.exit(2)
@@ -91,17 +76,10 @@ def comment(paths, report, platform, number, dry_run, fail_on, var_files, variab
     sys.exit(_fail_code(document, fail_on))
 
 
-def _scan(paths, var_files, variables, arm_parameters, cfn_parameters, exclude) -> dict:
-    from iacjit.cli import _parse_vars, exit_code
-    from iacjit.parsers.options import ParseOptions
+def _scan(paths, inputs: dict, exclude) -> dict:
+    from iacjit.cli import exit_code
     from iacjit.reports.serialize import to_document
     from iacjit.scan import run_scan
 
-    options = ParseOptions(
-        var_files=tuple(var_files),
-        variables=_parse_vars(variables),
-        arm_parameter_files=tuple(arm_parameters),
-        cfn_parameter_files=tuple(cfn_parameters),
-    )
-    result = run_scan(list(paths) or [Path(".")], options, excluded=exclude)
+    result = run_scan(list(paths) or [Path(".")], parse_options(inputs), excluded=exclude)
     return to_document(result, exit_code(result, "low"))
