@@ -222,3 +222,19 @@ def test_pre_commit_try_repo_fails_vulnerable_and_passes_clean(hook_repo, pre_co
     assert passed.returncode == 0, output
     assert "Passed" in output
     assert "vulnerable/main.tf" not in output.split("iacjit", 1)[-1]
+
+
+def test_hook_reads_the_repository_configuration(iacjit_bin, tmp_path):
+    """`.iacjit.yaml` applies to the hook as to `iacjit scan` (here: an external control)."""
+    import json
+    import subprocess
+
+    (tmp_path / "infra").mkdir()
+    (tmp_path / "infra" / "nsg.tf").write_text(
+        'resource "azurerm_network_security_group" "n" {\n  name = "n"\n}\n')
+    (tmp_path / ".iacjit.yaml").write_text("external_controls: [zt_vis_008]\n")
+    proc = subprocess.run([iacjit_bin, "hook", "--format", "json", "infra/nsg.tf"],
+                          cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    document = json.loads(proc.stdout)
+    assert [f["severity"] for f in document["findings"]] == ["info"]
+    assert proc.returncode == 0
