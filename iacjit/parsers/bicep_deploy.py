@@ -185,18 +185,7 @@ class TemplateRun:
         index: int | None,
         notes: list[str],
     ) -> Instance:
-        deployed: bool | Unknown = True
-        if isinstance(body, A.IfBody):
-            test = self.ev.eval(body.test, env)
-            if test is False:
-                deployed = False
-            elif test is not True:
-                deployed = test if isinstance(test, Unknown) else Unknown("not a boolean")
-                notes.append(
-                    f"deployed only if the condition on line {body.line} holds; it is not "
-                    f"known before deployment ({deployed.reason})"
-                )
-            body = body.body
+        deployed, body = self._condition(body, env, notes, "")
         obj = body if isinstance(body, A.Obj) else None
         pairs = {p.key: p for p in obj.pairs} if obj else {}
         name = self.ev.eval(pairs["name"].value, env) if "name" in pairs else Unknown("no name")
@@ -266,21 +255,23 @@ class TemplateRun:
         self._module_instances[decl.symbol] = found
         return found
 
+    def _condition(self, body: A.Node, env: dict[str, Any], notes: list[str],
+                   subject: str) -> tuple[bool | Unknown, A.Node]:
+        """Whether an ``if (…)`` body is deployed (False drops it, Unknown keeps it noted)."""
+        if not isinstance(body, A.IfBody):
+            return True, body
+        test = self.ev.eval(body.test, env)
+        if test is False or test is True:
+            return test, body.body
+        deployed = test if isinstance(test, Unknown) else Unknown("not a boolean")
+        notes.append(f"{subject}deployed only if the condition on line {body.line} holds; it "
+                     f"is not known before deployment ({deployed.reason})")
+        return deployed, body.body
+
     def _module(
         self, decl: A.ModuleDecl, body: A.Node, env: dict[str, Any], notes: list[str]
     ) -> ModuleInstance:
-        deployed: bool | Unknown = True
-        if isinstance(body, A.IfBody):
-            test = self.ev.eval(body.test, env)
-            if test is False:
-                deployed = False
-            elif test is not True:
-                deployed = test if isinstance(test, Unknown) else Unknown("not a boolean")
-                notes.append(
-                    f"module {decl.symbol} is deployed only if the condition on line "
-                    f"{body.line} holds; it is not known before deployment ({deployed.reason})"
-                )
-            body = body.body
+        deployed, body = self._condition(body, env, notes, f"module {decl.symbol} is ")
         pairs = {p.key: p for p in body.pairs} if isinstance(body, A.Obj) else {}
         name = self.ev.eval(pairs["name"].value, env) if "name" in pairs else decl.symbol
         cache: list[TemplateRun | None] = []
