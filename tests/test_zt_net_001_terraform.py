@@ -81,18 +81,6 @@ resource "azurerm_network_security_rule" "deny" {
 ]
 
 
-@pytest.mark.parametrize(("hcl", "ports"), [c[1:] for c in AZURE_CASES],
-                         ids=[c[0] for c in AZURE_CASES])
-def test_azure_nsg_rules(scan_net, hcl, ports):
-    result = scan_net({"main.tf": hcl})
-    assert not result.errors
-    assert not result.unresolved
-    if ports is None:
-        assert result.findings == []
-    else:
-        (finding,) = result.findings
-        assert finding.rule_id == "zt_net_001"
-        assert finding.evidence["ports"] == ports
 
 
 def sg(ingress: str, extra: str = "") -> str:
@@ -168,9 +156,10 @@ resource "aws_vpc_security_group_ingress_rule" "r" {
 ]
 
 
-@pytest.mark.parametrize(("hcl", "ports"), [c[1:] for c in AWS_CASES],
-                         ids=[c[0] for c in AWS_CASES])
-def test_aws_security_groups(scan_net, hcl, ports):
+@pytest.mark.parametrize(("hcl", "ports"), [c[1:] for c in AZURE_CASES + AWS_CASES],
+                         ids=[c[0] for c in AZURE_CASES + AWS_CASES])
+def test_rule_table(scan_net, hcl, ports):
+    """Azure NSG and AWS security-group rows: the exposed ports, or no finding at all."""
     result = scan_net({"main.tf": hcl})
     assert not result.errors
     assert not result.unresolved
@@ -178,6 +167,7 @@ def test_aws_security_groups(scan_net, hcl, ports):
         assert result.findings == []
     else:
         (finding,) = result.findings
+        assert finding.rule_id == "zt_net_001"
         assert finding.evidence["ports"] == ports
 
 
