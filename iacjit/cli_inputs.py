@@ -32,8 +32,9 @@ def input_options(command):
                      help="ARM parameters file (repeatable)."),
         click.option("--cfn-parameters", "cfn_parameters", multiple=True, type=_FILE,
                      help="CloudFormation parameters file: JSON list or Key=Value lines."),
-        click.option("--exclude", multiple=True, metavar="DIRNAME",
-                     help="Directory name to skip (repeatable)."),
+        click.option("--exclude", multiple=True, metavar="NAME|PATTERN",
+                     help="Skip directories with this name, or paths matching a pattern "
+                          "with '/' or '*' (repeatable)."),
     ] + [
         click.option(flag, field, type=click.IntRange(min=1), metavar="N",
                      default=getattr(defaults, field), show_default=True,

@@ -26,7 +26,7 @@ KEYS = {
     "management_ports": "a list of port numbers 1-65535 (default [22, 3389])",
     "trusted_sources": "a list of IP prefixes (CIDR) such as 198.51.100.0/24",
     "external_controls": "a list of rule ids provided outside the repository",
-    "exclude": "a list of directory names to skip",
+    "exclude": "a list of directory names or path patterns to skip",
     "format": f"one of {', '.join(FORMATS)}",
     "fail_on": f"one of {', '.join(FAIL_ON)}",
     "require_reason": "true or false",
@@ -228,9 +228,9 @@ def parse(path: Path, data: Any) -> Config:
         raise reader.fail("require_reason", KEYS["require_reason"], require)
     exclude = reader.strings("exclude")
     for index, name in enumerate(exclude):
-        if "/" in name or "\\" in name:
-            raise reader.fail(f"exclude[{index}]", "a directory name without '/' (every "
-                              "directory with that name is skipped)", name)
+        if "\\" in name or not name.strip():
+            raise reader.fail(f"exclude[{index}]", "a directory name or a path pattern with "
+                              "'/' (docs/configuration.md)", name)
     baseline = data.get("baseline")
     if baseline is not None and (not isinstance(baseline, str) or not baseline.strip()):
         raise reader.fail("baseline", KEYS["baseline"], baseline)

@@ -6,6 +6,7 @@ Terraform is read per directory (each directory is one root), everything else pe
 
 from __future__ import annotations
 
+import fnmatch
 import os
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -67,17 +68,40 @@ def _classify(path: Path, inputs: Inputs) -> None:
             inputs.files.append((kind, path))
 
 
-def _walk(directory: Path, excluded: Iterable[str]) -> Iterable[Path]:
+class Exclusions:
+    """``--exclude``/config entries: a plain name skips every directory so named; an entry with
+    ``/`` or a glob character (``legacy/*.tf``, ``envs/dev``) is matched against paths relative
+    to the current directory (``fnmatch``; ``*`` also crosses ``/``)."""
+
+    def __init__(self, entries: Iterable[str]):
+        entries = [e.strip().rstrip("/") for e in entries if e.strip()]
+        self.names = {e for e in entries if not _is_pattern(e)}
+        self.patterns = [e.removeprefix("./") for e in entries if _is_pattern(e)]
+
+    def skips(self, path: Path) -> bool:
+        if not self.patterns:
+            return False
+        text = path.as_posix().removeprefix("./")
+        return any(fnmatch.fnmatchcase(text, p) for p in self.patterns)
+
+
+def _is_pattern(entry: str) -> bool:
+    return any(ch in entry for ch in "/*?[")
+
+
+def _walk(directory: Path, excluded: Exclusions) -> Iterable[Path]:
     """Files below *directory*, sorted, without following symlinked directories (no loops)."""
     for current, dirs, files in os.walk(directory, followlinks=False):
-        dirs[:] = sorted(d for d in dirs if d not in SKIP_DIRS and d not in excluded)
+        dirs[:] = sorted(d for d in dirs if d not in SKIP_DIRS and d not in excluded.names
+                         and not excluded.skips(Path(current) / d))
         for name in sorted(files):
-            yield Path(current) / name
+            if not excluded.skips(Path(current) / name):
+                yield Path(current) / name
 
 
 def discover(paths: Iterable[Path], excluded: Iterable[str] = ()) -> Inputs:
     inputs = Inputs()
-    excluded = set(excluded)
+    excluded = Exclusions(excluded)
     seen: set[Path] = set()
     for path in paths:
         candidates = _walk(path, excluded) if path.is_dir() else [path]

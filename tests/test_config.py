@@ -106,7 +106,7 @@ def test_every_key(tmp_path):
     ("format: xml\n", "format", "one of text"),
     ("fail_on: always\n", "fail_on", "one of critical"),
     ("require_reason: maybe\n", "require_reason", "true or false"),
-    ("exclude: [a/b]\n", "exclude[0]", "directory name"),
+    ("exclude: ['a\\\\b']\n", "exclude[0]", "path pattern"),
     ("suppressions: [{id: zt_net_001, expires: soon}]\n", "suppressions[0].expires", "date"),
     ("suppressions: [{id: zt_nope}]\n", "suppressions[0].id", "rule or chain id"),
     ("suppressions: [{reason: x}]\n", "suppressions[0].id", "rule or chain id"),
@@ -229,3 +229,18 @@ def test_cli_config_baseline(iacjit_bin, tmp_path):
     (tmp_path / ".iacjit.yaml").write_text("baseline: base.json\n", encoding="utf-8")
     assert scan(iacjit_bin, Path(tmp_path), ".").returncode == 0
     assert scan(iacjit_bin, tmp_path, ".", "--no-config").returncode == 1
+
+
+def test_exclude_names_and_path_patterns(scan_files):
+    """A name skips every directory so named; an entry with '/' or '*' matches paths."""
+    from iacjit.parsers.options import ParseOptions
+
+    nsg = 'resource "azurerm_network_security_group" "n" {\n  name = "n"\n}\n'
+    files = {"legacy/main.tf": nsg, "envs/dev/main.tf": nsg, "envs/prod/main.tf": nsg,
+             "envs/prod/old.tf": nsg.replace('"n"', '"old"')}
+    result = scan_files(files, ParseOptions())
+    assert len(result.resources) == 4
+    from iacjit.scan import run_scan
+
+    pruned = run_scan([Path(".")], excluded=("legacy", "envs/dev", "envs/*/old.tf"))
+    assert {r.file for r in pruned.resources} == {"envs/prod/main.tf"}
