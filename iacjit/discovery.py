@@ -70,8 +70,8 @@ def _classify(path: Path, inputs: Inputs) -> None:
 
 class Exclusions:
     """``--exclude``/config entries: a plain name skips every directory so named; an entry with
-    ``/`` or a glob character (``legacy/*.tf``, ``envs/dev``) is matched against paths relative
-    to the current directory (``fnmatch``; ``*`` also crosses ``/``)."""
+    ``/`` or a glob character (``legacy/*.tf``, ``envs/dev``) is matched against the path as
+    scanned or its trailing components (``fnmatch``; ``*`` also crosses ``/``)."""
 
     def __init__(self, entries: Iterable[str]):
         entries = [e.strip().rstrip("/") for e in entries if e.strip()]
@@ -82,7 +82,8 @@ class Exclusions:
         if not self.patterns:
             return False
         text = path.as_posix().removeprefix("./")
-        return any(fnmatch.fnmatchcase(text, p) for p in self.patterns)
+        return any(fnmatch.fnmatchcase(text, p) or fnmatch.fnmatchcase(text, "*/" + p)
+                   for p in self.patterns)
 
 
 def _is_pattern(entry: str) -> bool:

@@ -244,3 +244,5 @@ def test_exclude_names_and_path_patterns(scan_files):
 
     pruned = run_scan([Path(".")], excluded=("legacy", "envs/dev", "envs/*/old.tf"))
     assert {r.file for r in pruned.resources} == {"envs/prod/main.tf"}
+    nested = run_scan([Path("envs")], excluded=("prod/*.tf",))
+    assert {r.file for r in nested.resources} == {"envs/dev/main.tf"}
