@@ -21,7 +21,6 @@ import os
 import pickle
 import stat
 import sys
-from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -149,9 +148,6 @@ class Cache:
             return None
         self.hits += 1
         return value
-
-    def get_many(self, keys: Iterable[str]) -> dict[str, Any]:
-        return {key: value for key in keys if (value := self.get(key)) is not None}
 
     def put(self, key: str, value: Any) -> None:
         if self.enabled:

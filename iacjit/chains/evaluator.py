@@ -74,13 +74,6 @@ class _VmContext:
             for e in self.exposures for found in e.rules.values() for key, rule in found}
         self.front = {key for e in self.exposures for layer in e.path.layers for key in layer}
 
-    def joins(self, trigger: Trigger, finding: Finding) -> bool:
-        if trigger.join == "vm":
-            return finding.subject == self.vm.key
-        if trigger.join == "group-in-front":
-            return finding.subject in self.front
-        return (id(finding.resource), finding.span.line) in self.rules  # exposed-rule
-
 
 def _describe_rule(model: Model, key: str, rule: NetworkRule) -> str:
     group = model.groups[key]
@@ -172,7 +165,9 @@ class _FindingIndex:
                 (position, f))
 
     def joined(self, trigger: Trigger, ctx: _VmContext) -> list[Finding]:
-        """What ``[f for f in findings if f.rule_id == trigger.rule and ctx.joins(...)]`` is."""
+        """The trigger's findings that concern this VM: about the VM itself ("vm"), about a group
+        on its exposed path ("group-in-front"), or on a rule opening that path ("exposed-rule").
+        """
         if trigger.join == "vm":
             found = self.by_subject.get((trigger.rule, ctx.vm.key), [])
         elif trigger.join == "group-in-front":
