@@ -22,7 +22,9 @@ from __future__ import annotations
 import os
 import re
 import stat
+import time
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -44,16 +46,71 @@ def _relevant(name: str) -> bool:
     return lowered.endswith(READ_SUFFIXES) or lowered.startswith(".iacjit")
 
 
-def _digest(path: Path) -> str:
+def _digest(path: Path, index: StatIndex | None = None) -> str:
     try:
         info = path.stat()
         if not stat.S_ISREG(info.st_mode):  # a FIFO named x.tf would block read_bytes forever
             return f"special:{stat.S_IFMT(info.st_mode)}"
         if info.st_size > _READ_AT_MOST:  # never read a huge file whole just for a key
             return f"large:{info.st_size}:{info.st_mtime_ns}"
+        if index is not None:
+            return index.digest(path, info)
         return cache_module.digest(path.read_bytes())
     except OSError as exc:
         return f"unreadable:{exc.errno}"
+
+
+class StatIndex:
+    """Content digests remembered by file status, like git's index: a file whose path, device,
+    inode, size, change time and modification time are all unchanged is not read again.
+
+    A digest is only remembered when the file's times are older than the moment it was read by
+    more than the file system's timestamp granularity (RACY_FINE_NS when the times carry
+    sub-millisecond digits, else RACY_COARSE_NS): a later write then always changes a time.
+    Anything else (a touched file, a new inode, a copy) is read and hashed again.
+    """
+
+    def __init__(self, cache: cache_module.Cache | None):
+        self.cache = cache if cache is not None and cache.enabled else None
+        self.key = cache_module.make_key("stat-index", STAT_INDEX_FORMAT)
+        loaded = self.cache.get(self.key) if self.cache is not None else None
+        self.known: dict[str, tuple[tuple[int, ...], str]] = (
+            loaded if isinstance(loaded, dict) else {})
+        self.changed = False
+        self.reads = 0
+
+    def digest(self, path: Path, info: os.stat_result) -> str:
+        name = os.path.abspath(path)
+        status = (info.st_dev, info.st_ino, info.st_size, info.st_ctime_ns, info.st_mtime_ns)
+        known = self.known.get(name)
+        if known is not None and known[0] == status:
+            return known[1]
+        now = time.time_ns()
+        data = path.read_bytes()
+        self.reads += 1
+        value = cache_module.digest(data)
+        fine = info.st_mtime_ns % 1_000_000 and info.st_ctime_ns % 1_000_000
+        margin = RACY_FINE_NS if fine else RACY_COARSE_NS
+        if now - max(info.st_mtime_ns, info.st_ctime_ns) > margin and len(data) == info.st_size:
+            self.known[name] = (status, value)
+            self.changed = True
+        elif known is not None:
+            del self.known[name]
+            self.changed = True
+        return value
+
+    def save(self) -> None:
+        if self.cache is not None and self.changed:
+            if len(self.known) > STAT_INDEX_MAX:
+                self.known = {}
+            self.cache.put(self.key, self.known)
+            self.changed = False
+
+
+STAT_INDEX_FORMAT = 1
+STAT_INDEX_MAX = 200_000
+RACY_FINE_NS = 100_000_000  # 0.1 s: Linux file systems stamp with the kernel's coarse clock
+RACY_COARSE_NS = 2_000_000_000  # 2 s: FAT's granularity, the coarsest in common use
 
 
 _READ_AT_MOST = 64 * 1024 * 1024
@@ -66,10 +123,11 @@ def _resolved(path: Path) -> Path:
         return path
 
 
-def _tree(paths: list[Path], excluded: set[str]) -> tuple[list[tuple[str, str]], set[Path]]:
-    """(name, digest) of every relevant file below *paths*, and their resolved paths."""
+def _tree(paths: list[Path], excluded: set[str], index: StatIndex | None = None,
+          ) -> tuple[list[tuple[str, str]], list[Path]]:
+    """(name, digest) of every relevant file below *paths*, and those files."""
     entries: list[tuple[str, str]] = []
-    seen: set[Path] = set()
+    found: list[Path] = []
     for path in paths:
         entries.append(("@path", str(path)))
         if path.is_dir():
@@ -78,28 +136,29 @@ def _tree(paths: list[Path], excluded: set[str]) -> tuple[list[tuple[str, str]],
                 for name in sorted(files):
                     if _relevant(name):
                         full = Path(current) / name
-                        seen.add(_resolved(full))
-                        entries.append((str(full), _digest(full)))
+                        found.append(full)
+                        entries.append((str(full), _digest(full, index)))
         elif path.exists():
-            seen.add(_resolved(path))
-            entries.append((str(path), _digest(path)))
+            found.append(path)
+            entries.append((str(path), _digest(path, index)))
         else:
             entries.append((str(path), "missing"))
-    return entries, seen
+    return entries, found
 
 
-def _listing(directory: Path) -> list[tuple[str, str]]:
+def _listing(directory: Path, index: StatIndex | None = None) -> list[tuple[str, str]]:
     try:
         names = sorted(os.listdir(directory))
     except OSError:
         return [("@unlistable", "")]
-    return [(name, _digest(directory / name)) for name in names
+    return [(name, _digest(directory / name, index)) for name in names
             if _relevant(name) and (directory / name).is_file()]
 
 
-def _option_files(options: ParseOptions) -> list[tuple[str, str]]:
+def _option_files(options: ParseOptions, index: StatIndex | None = None,
+                  ) -> list[tuple[str, str]]:
     files = [*options.var_files, *options.arm_parameter_files, *options.cfn_parameter_files]
-    return [(str(f), _digest(f)) for f in files]
+    return [(str(f), _digest(f, index)) for f in files]
 
 
 def _bicep_outside(seen: set[Path]) -> set[Path]:
@@ -129,13 +188,36 @@ def _bicep_outside(seen: set[Path]) -> set[Path]:
     return outside
 
 
-def _key(paths: list[Path], options: ParseOptions, excluded: Iterable[str],
-         ) -> tuple[str, set[Path]]:
+@dataclass
+class PlanKey:
+    """The key of one scan's plan, the files it covers and the digests used for it."""
+
+    key: str | None
+    files: list[Path]
+    index: StatIndex | None
+
+    def seen(self) -> set[Path]:
+        return {_resolved(p) for p in self.files}
+
+    def outside_unchanged(self, outside: Any) -> bool:
+        """Whether the directories recorded in an entry's "outside" list are as they were."""
+        return isinstance(outside, list) and all(
+            _listing(Path(d), self.index) == listing for d, listing in outside)
+
+
+def plan_key(cache: cache_module.Cache | None, paths: list[Path], options: ParseOptions,
+             excluded: Iterable[str]) -> PlanKey:
+    """The key over everything the plan is read from; None when it cannot be computed."""
     excluded = set(excluded)
-    tree, seen = _tree(paths, excluded)
-    key = cache_module.make_key("plan", os.getcwd(), sorted(excluded), repr(options),
-                                _option_files(options), tree)
-    return key, seen
+    index = StatIndex(cache)
+    try:
+        tree, files = _tree(paths, excluded, index)
+        key = cache_module.make_key("plan", os.getcwd(), sorted(excluded), repr(options),
+                                    _option_files(options, index), tree)
+    except (OSError, ValueError, RecursionError):
+        return PlanKey(None, [], index)
+    index.save()
+    return PlanKey(key, files, index)
 
 
 def _valid(entry: Any) -> bool:
@@ -145,28 +227,37 @@ def _valid(entry: Any) -> bool:
 
 def parse_cached(cache: cache_module.Cache, paths: list[Path], options: ParseOptions,
                  excluded: Iterable[str], progress: Any, parse: Parse,
-                 ) -> tuple[ParseResult, int]:
+                 key: PlanKey | None = None) -> tuple[ParseResult, int]:
     """The plan from the cache when nothing it was read from changed, else *parse* it.
 
     *parse* is :func:`iacjit.scan.parse_inputs`, called with a cache-backed FileParses.
     """
+    parsed, total, _ = load_or_parse(cache, paths, options, excluded, progress, parse, key)
+    return parsed, total
+
+
+def load_or_parse(cache: cache_module.Cache, paths: list[Path], options: ParseOptions,
+                  excluded: Iterable[str], progress: Any, parse: Parse,
+                  key: PlanKey | None = None) -> tuple[ParseResult, int, list]:
+    """:func:`parse_cached`, and the entry's "outside" listing (for the analysis cache)."""
     from iacjit.fastparse import FileParses
     from iacjit.scan import display_path
 
     excluded = tuple(excluded)
-    try:
-        key, seen = _key(paths, options, excluded)
-    except (OSError, ValueError, RecursionError):
-        key, seen = None, set()
-    if key is not None and cache.enabled:
-        entry = cache.get(key)
-        if _valid(entry) and all(_listing(Path(d)) == listing for d, listing in entry["outside"]):
-            return entry["parsed"], entry["total"]
+    if key is None:
+        key = plan_key(cache, paths, options, excluded)
+    if key.key is not None and cache.enabled:
+        entry = cache.get(key.key)
+        if _valid(entry) and key.outside_unchanged(entry["outside"]):
+            return entry["parsed"], entry["total"], entry["outside"]
     parses = FileParses(options, display_path, cache)
     parsed, total = parse(paths, options, excluded, progress, parses=parses)
-    if key is not None and cache.enabled:
-        outside = {p for p in parses.terraform_read if p not in seen} | _bicep_outside(seen)
-        directories = sorted({p.parent for p in outside})
-        cache.put(key, {"parsed": parsed, "total": total,
-                        "outside": [(str(d), _listing(d)) for d in directories]})
-    return parsed, total
+    seen = key.seen()
+    outside = {p for p in parses.terraform_read if p not in seen} | _bicep_outside(seen)
+    directories = sorted({p.parent for p in outside})
+    listing = [(str(d), _listing(d, key.index)) for d in directories]
+    if key.key is not None and cache.enabled:
+        cache.put(key.key, {"parsed": parsed, "total": total, "outside": listing})
+    if key.index is not None:
+        key.index.save()  # digests of files read for the outside listing
+    return parsed, total, listing

@@ -44,9 +44,14 @@ def repo_relative(file: str, cwd: Path | None = None,
     """
     cwd = (cwd or Path.cwd()).resolve()
     env = os.environ if env is None else env
+    return relative_to_root(file, cwd, repository_root(cwd, env))
+
+
+def relative_to_root(file: str, cwd: Path, root: Path | None) -> str:
+    """:func:`repo_relative` with the resolved *cwd* and its repository *root* already known
+    (one look-up per scan instead of one per file)."""
     path = Path(file)
     absolute = path if path.is_absolute() else cwd / path
-    root = repository_root(cwd, env)
     if root is not None:
         try:
             return Path(os.path.normpath(absolute)).relative_to(root).as_posix()

@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
+from pathlib import Path
 from typing import Any
 
-from iacjit.reports.locations import repo_relative
+from iacjit.reports.locations import relative_to_root, repository_root
 
 # The evidence keys that say *which* violation a finding is (not how it is described).
 IDENTIFYING = {
@@ -33,10 +35,14 @@ class Fingerprinter:
 
     def __init__(self) -> None:
         self._files: dict[str, str] = {}
+        self._where: tuple[Path, Path | None] | None = None
 
     def file(self, path: str) -> str:
         if path not in self._files:
-            self._files[path] = repo_relative(path)
+            if self._where is None:  # the working directory and its root, once per scan
+                cwd = Path.cwd().resolve()
+                self._where = (cwd, repository_root(cwd, os.environ))
+            self._files[path] = relative_to_root(path, *self._where)
         return self._files[path]
 
     def finding(self, finding: Any) -> str:
