@@ -134,10 +134,81 @@ def run_scan(
     policy: Policy | None = None,
     cache: Cache | None = None,
 ) -> ScanResult:
+    """Parse, analyse, apply suppressions and the baseline.
+
+    With *cache*, the analysis (rule outputs, the JIT table, and the chains for one set of
+    active findings) is reused when the plan and everything else it depends on is unchanged;
+    suppressions, expiry dates and the baseline are applied on every scan all the same.
+    """
+    paths = list(paths)
     options = options or ParseOptions()
     settings = settings or Settings()
     policy = policy or Policy()
+    rules = tuple(rules)
+    if cache is not None and cache.enabled:
+        from iacjit import plan_cache
+
+        plan = plan_cache.plan_key(cache, paths, options, excluded)
+        if plan.key is not None:
+            key = _analysis_key(plan.key, rules, settings, policy)
+            result = _cached_analysis(cache, key, plan, policy, rules)
+            if result is not None:
+                return result
+            parsed, count, outside = plan_cache.load_or_parse(
+                cache, paths, options, excluded, progress, parse_inputs, plan)
+            return _analyse(parsed, count, settings, rules, policy, (cache, key, outside))
     parsed, count = parse_inputs(paths, options, excluded, progress, cache)
+    return _analyse(parsed, count, settings, rules, policy)
+
+
+ANALYSIS_FORMAT = 1
+
+
+def _analysis_key(plan_key: str, rules: tuple[Rule, ...], settings: Settings,
+                  policy: Policy) -> str:
+    """Everything the rules, the JIT table and the chains depend on besides the findings that
+    suppressions leave active (which :func:`_active` checks on use)."""
+    from iacjit.cache import make_key
+
+    return make_key("analysis", ANALYSIS_FORMAT, plan_key, [r.id for r in rules],
+                    repr(settings), list(policy.trusted_sources))
+
+
+def _active(findings: list[Finding]) -> tuple[tuple[int, str], ...]:
+    """Which findings are active after suppressions, and their severity: the chains' input."""
+    return tuple((i, f.severity) for i, f in enumerate(findings) if not f.suppressed)
+
+
+_ENTRY_KEYS = {"parsed", "total", "findings", "unresolved", "jit", "chains", "active", "outside"}
+_JUDGED = ("severity", "suppressed", "suppression", "fingerprint")  # set by the Engine
+
+
+def _cached_analysis(cache: Cache, key: str, plan: object, policy: Policy,
+                     rules: tuple[Rule, ...]) -> ScanResult | None:
+    """The scan from a stored analysis, or None when there is none or it does not apply."""
+    entry = cache.get(key)
+    if not (isinstance(entry, dict) and entry.get("format") == ANALYSIS_FORMAT
+            and entry.keys() >= _ENTRY_KEYS and isinstance(entry["parsed"], ParseResult)
+            and isinstance(entry["findings"], list) and isinstance(entry["chains"], list)
+            and plan.outside_unchanged(entry.get("outside"))):  # type: ignore[attr-defined]
+        return None
+    parsed = entry["parsed"]
+    result = ScanResult(findings=entry["findings"], unresolved=entry["unresolved"],
+                        errors=parsed.errors, not_scanned=parsed.not_scanned,
+                        resources=parsed.resources, files_scanned=entry["total"],
+                        jit_status=entry["jit"])
+    engine = Engine(policy, result.resources, result.errors, result.warnings)
+    engine.before_chains(result.findings)
+    if _active(result.findings) != entry["active"]:
+        return None  # suppressions changed which findings are active: chains again
+    result.errors.sort(key=lambda e: (e.file, e.line or 0))
+    result.chains = entry["chains"]
+    engine.after_chains(result.findings, result.chains, judged_ids([r.id for r in rules]))
+    return result
+
+
+def _analyse(parsed: ParseResult, count: int, settings: Settings, rules: tuple[Rule, ...],
+             policy: Policy, store: tuple[Cache, str, list] | None = None) -> ScanResult:
     model = build_model(parsed.resources)
     apply_trusted_sources(model, policy.trusted_sources)
     result = ScanResult(
@@ -146,7 +217,6 @@ def run_scan(
         resources=parsed.resources,
         files_scanned=count,
     )
-    rules = tuple(rules)
     for rule in rules:
         for output in rule.check(model, settings):
             if isinstance(output, Finding):
@@ -155,10 +225,42 @@ def run_scan(
                 result.unresolved.append(output)
     result.findings.sort(key=lambda f: (f.resource.file, f.span.line, f.rule_id))
     result.unresolved.sort(key=lambda u: (u.resource.file, u.span.line, u.rule_id))
+    result.jit_status = jit_rows(model, settings)
+    unjudged = [tuple(getattr(f, a) for a in _JUDGED) for f in result.findings]
+    errors = list(result.errors)
     engine = Engine(policy, result.resources, result.errors, result.warnings)
     engine.before_chains(result.findings)  # a suppressed trigger never fires a chain
     result.errors.sort(key=lambda e: (e.file, e.line or 0))
     result.chains = evaluate_chains(model, result.findings, settings, [r.id for r in rules])
+    if store is not None:
+        _store(store, parsed, count, result, unjudged, errors)
     engine.after_chains(result.findings, result.chains, judged_ids([r.id for r in rules]))
-    result.jit_status = jit_rows(model, settings)
     return result
+
+
+def _store(store: tuple[Cache, str, list], parsed: ParseResult, count: int,
+           result: ScanResult, unjudged: list[tuple], errors: list[InputError]) -> None:
+    """Write the analysis as the rules left it (before any suppression), with the chains
+    for the findings active now; the Engine's changes are undone while pickling."""
+    from iacjit.cache import encode
+
+    cache, key, outside = store
+    judged = [tuple(getattr(f, a) for a in _JUDGED) for f in result.findings]
+    active = _active(result.findings)
+    judged_errors = parsed.errors
+    try:
+        for finding, values in zip(result.findings, unjudged, strict=True):
+            for attribute, value in zip(_JUDGED, values, strict=True):
+                setattr(finding, attribute, value)
+        parsed.errors = errors
+        data = encode({"format": ANALYSIS_FORMAT, "parsed": parsed, "total": count,
+                       "findings": result.findings, "unresolved": result.unresolved,
+                       "jit": result.jit_status, "chains": result.chains, "active": active,
+                       "outside": outside})
+    finally:
+        parsed.errors = judged_errors
+        for finding, values in zip(result.findings, judged, strict=True):
+            for attribute, value in zip(_JUDGED, values, strict=True):
+                setattr(finding, attribute, value)
+    if data is not None:
+        cache.put_encoded(key, data)
