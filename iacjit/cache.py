@@ -130,8 +130,18 @@ class Cache:
     def _path(self, key: str) -> Path:
         return self.directory / key[:2] / key
 
-    def get(self, key: str) -> Any | None:
-        """The value stored under *key*, or None (missing, unreadable or corrupt)."""
+    def get(self, key: str, count: bool = True) -> Any | None:
+        """The value stored under *key*, or None (missing, unreadable or corrupt).
+
+        *count*: whether hits and misses are counted (not for bookkeeping entries)."""
+        hits, misses = self.hits, self.misses
+        try:
+            return self._get(key)
+        finally:
+            if not count:
+                self.hits, self.misses = hits, misses
+
+    def _get(self, key: str) -> Any | None:
         if not self.enabled:
             return None
         path = self._path(key)

@@ -73,7 +73,7 @@ class StatIndex:
     def __init__(self, cache: cache_module.Cache | None):
         self.cache = cache if cache is not None and cache.enabled else None
         self.key = cache_module.make_key("stat-index", STAT_INDEX_FORMAT)
-        loaded = self.cache.get(self.key) if self.cache is not None else None
+        loaded = self.cache.get(self.key, count=False) if self.cache is not None else None
         self.known: dict[str, tuple[tuple[int, ...], str]] = (
             loaded if isinstance(loaded, dict) else {})
         self.changed = False
