@@ -13,8 +13,9 @@ produced, under a key over:
 
 Files read from outside the scanned paths (a Terraform module in ``../modules``, a Bicep module
 elsewhere) are recorded in the entry with their directory's listing and bytes, and checked
-again before the entry is used.  Rules, suppressions and chains are never cached: they run on
-every scan, so configuration, baselines and expiry dates always apply.
+again before the entry is used.  The rules' outputs and chains are cached on top of this key
+by :func:`iacjit.scan.run_scan`; suppressions, baselines and expiry dates apply on every scan.
+File digests are reused for files whose status is unchanged (:class:`StatIndex`).
 """
 
 from __future__ import annotations
