@@ -15,6 +15,22 @@ from iacjit.scan import ScanResult, run_scan
 
 REPO = Path(__file__).resolve().parent.parent
 
+# The smallest plan with a zt_net_001 finding: SSH open to "*" on line 4 (inline rule 4-12).
+OPEN_NSG = '''
+resource "azurerm_network_security_group" "nsg" {
+  name = "nsg"
+  security_rule {
+    name = "ssh"
+    priority = 100
+    direction = "Inbound"
+    access = "Allow"
+    protocol = "Tcp"
+    destination_port_range = "22"
+    source_address_prefix = "*"
+  }
+}
+'''
+
 
 def write_tree(root: Path, files: dict[str, str | bytes]) -> None:
     for name, content in files.items():

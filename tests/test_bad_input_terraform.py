@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from test_cli import OPEN_NSG
+from conftest import OPEN_NSG
 
 
 @pytest.mark.parametrize(

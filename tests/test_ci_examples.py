@@ -11,8 +11,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from conftest import REPO, write_tree
-from test_cli import OPEN_NSG
+from conftest import OPEN_NSG, REPO, write_tree
 
 EXAMPLES = sorted((REPO / "docs" / "ci").glob("*.yml"))
 

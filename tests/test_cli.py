@@ -6,22 +6,7 @@ import json
 import subprocess
 from pathlib import Path
 
-from conftest import REPO, write_tree
-
-OPEN_NSG = '''
-resource "azurerm_network_security_group" "nsg" {
-  name = "nsg"
-  security_rule {
-    name = "ssh"
-    priority = 100
-    direction = "Inbound"
-    access = "Allow"
-    protocol = "Tcp"
-    destination_port_range = "22"
-    source_address_prefix = "*"
-  }
-}
-'''
+from conftest import OPEN_NSG, REPO, write_tree
 
 
 def run(bin_path: str, *args: str, cwd: Path) -> subprocess.CompletedProcess:

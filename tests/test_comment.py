@@ -354,8 +354,7 @@ def test_bad_report_and_usage(iacjit_bin, tmp_path):
 
 
 def test_scans_paths_when_no_report_is_given(iacjit_bin, tmp_path):
-    from conftest import write_tree
-    from test_cli import OPEN_NSG
+    from conftest import OPEN_NSG, write_tree
 
     write_tree(tmp_path, {"infra/main.tf": OPEN_NSG})
     env = {k: v for k, v in os.environ.items()

@@ -5,8 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 
-from conftest import write_tree
-from test_cli import OPEN_NSG
+from conftest import OPEN_NSG, write_tree
 
 TOP_LEVEL = {"version", "tool", "findings", "chains", "unresolved", "errors", "not_scanned",
              "jit_status", "summary", "warnings"}
