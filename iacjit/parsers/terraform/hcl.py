@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import gc
 from contextlib import contextmanager
 from typing import Any
@@ -19,11 +20,11 @@ class HclError(Exception):
         self.column = column
 
 
-def load_hcl2():
-    """Import python-hcl2 8.x, or explain why the module found is the wrong one."""
+def load_hcl2() -> None:
+    """Check that python-hcl2 8.x is the ``hcl2`` found, or explain why it is the wrong one."""
     try:
         import hcl2
-        from hcl2 import parses_to_tree
+        from hcl2 import parses_to_tree  # noqa: F401 - 8.x's API, absent from bc-python-hcl2
     except ImportError as exc:
         raise HclError(
             "the 'hcl2' module found is not python-hcl2 8.x (checkov's bc-python-hcl2 "
@@ -39,7 +40,33 @@ def load_hcl2():
             "(checkov's bc-python-hcl2 installs a module of the same name); run iacjit "
             "from its own environment, e.g. 'pipx install iacjit' or a dedicated virtualenv"
         )
-    return parses_to_tree
+
+
+@functools.lru_cache(maxsize=1)
+def tree_parser() -> Any:
+    """python-hcl2's LALR parser, rebuilt from its own tables without position propagation.
+
+    lark's ``propagate_positions`` wraps every reduction and costs about 40% of a parse; the
+    AST needs only the first and last line of attributes and blocks, which the tokens carry.
+    Building the tables from the grammar takes ~2 s, so the stock parser (loaded from
+    python-hcl2's cache) is serialised with lark's own ``save`` and loaded again with that one
+    option changed.  Should lark's saved form ever differ, the stock parser is used.
+    """
+    import io
+    import pickle
+
+    from hcl2.parser import parser as stock_parser
+    from lark import Lark
+
+    stock = stock_parser()
+    try:
+        buffer = io.BytesIO()
+        stock.save(buffer)
+        saved = pickle.loads(buffer.getvalue())  # noqa: S301 - bytes lark just wrote
+        saved["data"]["options"]["propagate_positions"] = False
+        return Lark.load(io.BytesIO(pickle.dumps(saved, protocol=pickle.HIGHEST_PROTOCOL)))
+    except Exception:  # noqa: BLE001 - any change in lark's format: the stock parser works too
+        return stock
 
 
 @contextmanager
@@ -94,12 +121,12 @@ def _describe(exc: Exception) -> str:
 
 def parse_body(text: str) -> ast.Body:
     """Parse a whole file (or tfvars) into a Body; raises HclError."""
-    parses_to_tree = load_hcl2()
+    load_hcl2()
     if not text.endswith("\n"):
         text += "\n"
     try:
         with _gc_paused():
-            tree = parses_to_tree(text)
+            tree = tree_parser().parse(text + "\n")  # the extra line end, as python-hcl2 does
         return ast.body(tree.children[0])
     except RecursionError:
         raise HclError("nesting too deep to parse") from None
