@@ -67,6 +67,22 @@ def pause_collector() -> None:
     gc.disable()
 
 
+def ready_hcl_parser(cache: cache_module.Cache | None) -> None:
+    """Load the position-free HCL parser tables from the cache, or derive and store them
+    (iacjit.parsers.terraform.hcl.position_free_tables): ~0.08 s instead of ~0.25 s.  Called in
+    the parent before the pool starts, so forked workers inherit the loaded parser."""
+    from iacjit.parsers.terraform import hcl
+
+    if hcl.parser_ready() or cache is None or not cache.enabled:
+        return
+    key = cache_module.make_key("hcl2-position-free-tables", 1)
+    if hcl.use_tables(cache.get(key, count=False)):
+        return
+    tables = hcl.position_free_tables()
+    if hcl.use_tables(tables):
+        cache.put(key, tables)
+
+
 # ----- the work itself (runs in workers or here) ------------------------------------------
 def _terraform_outcome(path: Path, shown: str, options: ParseOptions) -> tuple[Any, Problems]:
     from iacjit.parsers.terraform.files import parse_tf_file
@@ -198,6 +214,8 @@ class FileParses:
                 size += path.stat().st_size
         if self.jobs < 2 or len(jobs) < MIN_POOL_FILES or size < MIN_POOL_BYTES:
             return
+        if any(job[0] == TERRAFORM for job in jobs):
+            ready_hcl_parser(self.cache)
         self._pool(jobs, keys, progress)
 
     def _accept(self, kind: str, resolved: Path, value: Any) -> bool:
@@ -259,6 +277,7 @@ class FileParses:
             if cached is not None and self._accept(TERRAFORM, resolved, cached):
                 outcome = self._terraform.pop(resolved)
             else:
+                ready_hcl_parser(self.cache)
                 outcome = _terraform_outcome(path, shown, self.options)
                 if key and self.cache is not None and _cacheable(outcome[1]):
                     self.cache.put(key, outcome)

@@ -62,3 +62,29 @@ def test_samples_parse_the_same_as_with_propagated_positions():
     for path in files:
         text = path.read_text()
         assert hcl.parse_body(text) == _propagated(text if text.endswith("\n") else text + "\n")
+
+
+def test_tables_are_kept_in_the_cache(tmp_path, monkeypatch):
+    from iacjit import fastparse
+    from iacjit.cache import Cache
+
+    monkeypatch.setattr(hcl, "_parser", None)
+    fastparse.ready_hcl_parser(Cache(tmp_path / "cache"))
+    assert hcl.parser_ready()
+
+    def derive_again():
+        raise AssertionError("the tables must come from the cache")
+
+    monkeypatch.setattr(hcl, "_parser", None)
+    monkeypatch.setattr(hcl, "position_free_tables", derive_again)
+    fastparse.ready_hcl_parser(Cache(tmp_path / "cache"))
+    assert hcl.tree_parser().options.propagate_positions is False
+    assert hcl.parse_body("a = 1\n").attributes["a"].line == 1
+
+
+def test_unusable_tables_change_nothing(monkeypatch):
+    monkeypatch.setattr(hcl, "_parser", None)
+    assert not hcl.use_tables({"data": {}, "memo": {}})
+    assert not hcl.use_tables(None)
+    assert not hcl.parser_ready()
+    assert hcl.tree_parser().options.propagate_positions is False  # derived on first use

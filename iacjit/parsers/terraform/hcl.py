@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 import gc
 from contextlib import contextmanager
 from typing import Any
@@ -42,31 +41,62 @@ def load_hcl2() -> None:
         )
 
 
-@functools.lru_cache(maxsize=1)
+_parser: Any = None
+
+
 def tree_parser() -> Any:
-    """python-hcl2's LALR parser, rebuilt from its own tables without position propagation.
+    """python-hcl2's LALR parser without lark's position propagation (see
+    :func:`position_free_tables`); python-hcl2's own parser if lark's format ever changes."""
+    global _parser
+    if _parser is None and not use_tables(position_free_tables()):
+        from hcl2.parser import parser as stock_parser
 
-    lark's ``propagate_positions`` wraps every reduction and costs about 40% of a parse; the
-    AST needs only the first and last line of attributes and blocks, which the tokens carry.
-    Building the tables from the grammar takes ~2 s, so the stock parser (loaded from
-    python-hcl2's cache) is serialised with lark's own ``save`` and loaded again with that one
-    option changed.  Should lark's saved form ever differ, the stock parser is used.
+        _parser = stock_parser()
+    return _parser
+
+
+def position_free_tables() -> dict[str, Any] | None:
+    """python-hcl2's parser tables, as lark's ``Lark.save`` serialises them, with
+    ``propagate_positions`` turned off; None if lark's serialised form has changed.
+
+    lark's position propagation wraps every reduction and costs about 40% of a parse; the AST
+    needs only the first and last line of attributes and blocks, which the tokens carry.
+    Building the tables from the grammar takes ~2 s, so they are taken from python-hcl2's own
+    parser (loaded from its cache).  Deriving them costs ~0.15 s, so iacjit.fastparse keeps
+    them in iacjit's cache and hands them to :func:`use_tables`.
     """
-    import io
-    import pickle
-
     from hcl2.parser import parser as stock_parser
+    from lark.grammar import Rule
+    from lark.lexer import TerminalDef
+
+    try:
+        data, memo = stock_parser().memo_serialize([TerminalDef, Rule])
+        data["options"] = {**data["options"], "propagate_positions": False}
+    except Exception:  # noqa: BLE001 - lark's internals changed: the stock parser it is
+        return None
+    return {"data": data, "memo": memo}
+
+
+def use_tables(tables: Any) -> bool:
+    """Parse with *tables* from :func:`position_free_tables`; False (and nothing changed) when
+    they cannot be loaded."""
+    global _parser
+    if not isinstance(tables, dict):
+        return False
     from lark import Lark
 
-    stock = stock_parser()
     try:
-        buffer = io.BytesIO()
-        stock.save(buffer)
-        saved = pickle.loads(buffer.getvalue())  # noqa: S301 - bytes lark just wrote
-        saved["data"]["options"]["propagate_positions"] = False
-        return Lark.load(io.BytesIO(pickle.dumps(saved, protocol=pickle.HIGHEST_PROTOCOL)))
-    except Exception:  # noqa: BLE001 - any change in lark's format: the stock parser works too
-        return stock
+        loaded = Lark.load(tables)
+    except Exception:  # noqa: BLE001 - tables of another lark version: derive them again
+        return False
+    if loaded.options.propagate_positions is not False:
+        return False
+    _parser = loaded
+    return True
+
+
+def parser_ready() -> bool:
+    return _parser is not None
 
 
 @contextmanager
