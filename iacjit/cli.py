@@ -32,17 +32,23 @@ def exit_code(result, fail_on: str) -> int:
     return EXIT_FINDINGS if failing else EXIT_OK
 
 
-def _selected_rules(only: tuple[str, ...], skip: tuple[str, ...]):
-    """The rules to run; an unknown id is a usage error, not a silent no-op."""
-    from iacjit.rules import ALL_RULES
+def _selected_rules(only: tuple[str, ...], skip: tuple[str, ...]) -> tuple[str, ...]:
+    """The ids of the rules to run; an unknown id is a usage error, not a silent no-op."""
+    from iacjit.rules import RULE_IDS
 
-    known = {r.id for r in ALL_RULES}
+    known = set(RULE_IDS)
     for rule_id, flag in [(r, "--rule") for r in only] + [(r, "--skip-rule") for r in skip]:
         if rule_id.lower() not in known:
             raise click.BadParameter(
                 f"unknown rule {rule_id!r}; known: {', '.join(sorted(known))}", param_hint=flag)
     wanted = {r.lower() for r in only} or known
-    return tuple(r for r in ALL_RULES if r.id in wanted and r.id not in {s.lower() for s in skip})
+    return tuple(r for r in RULE_IDS if r in wanted and r not in {s.lower() for s in skip})
+
+
+def _rules(ids: tuple[str, ...]):
+    from iacjit.rules import rule_by_id
+
+    return tuple(rule_by_id(i) for i in ids)
 
 
 def _progress_printer():
@@ -104,8 +110,7 @@ def scan(paths, fmt, output, fail_on, exclude, only_rules, skip_rules, external_
     """Scan PATHS (default: the current directory) as one plan."""
     import importlib
 
-    from iacjit.reports.serialize import to_document
-    from iacjit.scan import run_scan
+    from iacjit import report_cache
     from iacjit.suppressions.cli_options import SetupError, setup
 
     try:  # flag > configuration file > default (docs/configuration.md)
@@ -118,20 +123,34 @@ def scan(paths, fmt, output, fail_on, exclude, only_rules, skip_rules, external_
         click.echo(f"iacjit: {exc}", err=True)
         sys.exit(EXIT_INPUT_ERROR)
     fmt, fail_on = setting.fmt, setting.fail_on
+    paths = list(paths) or [Path(".")]
+    options, rule_ids, cache = parse_options(inputs), _selected_rules(
+        setting.only_rules, setting.skip_rules), _scan_cache(no_cache)
+    color = output is None and sys.stdout.isatty()
+    stored = None if create_baseline else report_cache.slot(
+        cache, paths, options, setting.exclude, rule_ids, setting.settings, setting.policy,
+        fmt, color, fail_on)
+    report = stored.get() if stored else None
+    if report is None:
+        from iacjit.reports.serialize import to_document
+        from iacjit.scan import run_scan
 
-    result = run_scan(list(paths) or [Path(".")], parse_options(inputs), setting.settings,
-                      rules=_selected_rules(setting.only_rules, setting.skip_rules),
-                      excluded=setting.exclude, progress=_progress_printer(),
-                      policy=setting.policy, cache=_scan_cache(no_cache))
-    setting.finish(result)  # --create-baseline
-    code = exit_code(result, fail_on)
-    renderer = importlib.import_module(f"iacjit.reports.{fmt}_report")  # only the one used
-    document = to_document(result, code)
+        result = run_scan(paths, options, setting.settings, rules=_rules(rule_ids),
+                          excluded=setting.exclude, progress=_progress_printer(),
+                          policy=setting.policy, cache=cache,
+                          plan=stored.plan if stored else None)
+        setting.finish(result)  # --create-baseline
+        code = exit_code(result, fail_on)
+        renderer = importlib.import_module(f"iacjit.reports.{fmt}_report")  # only the one used
+        report = report_cache.Report(renderer.render(to_document(result, code), color=color),
+                                     code)
+        if stored:
+            stored.put(report)
     if output:
-        output.write_text(renderer.render(document, color=False), encoding="utf-8")
+        output.write_text(report.text, encoding="utf-8")
     else:
-        click.echo(renderer.render(document, color=sys.stdout.isatty()), nl=False)
-    sys.exit(code)
+        click.echo(report.text, nl=False)
+    sys.exit(report.code)
 
 
 @main.command("jit-status")
@@ -222,7 +241,7 @@ def hook_command(filenames, fmt, output, fail_on, exclude, config_file, no_confi
         sys.exit(EXIT_INPUT_ERROR)
     fmt, fail_on = setting.fmt, setting.fail_on
     result = run_scan(plan.paths, parse_options(inputs), setting.settings,
-                      rules=_selected_rules(setting.only_rules, setting.skip_rules),
+                      rules=_rules(_selected_rules(setting.only_rules, setting.skip_rules)),
                       excluded=setting.exclude, policy=setting.policy,
                       cache=_scan_cache(no_cache))
     document, dropped = hook.filter_document(to_document(result, exit_code(result, fail_on)),

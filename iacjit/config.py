@@ -81,9 +81,9 @@ def discover(start: Path) -> Path | None:
 
 def _known_ids() -> tuple[set[str], set[str]]:
     from iacjit.chains.definitions import all_chains
-    from iacjit.rules import ALL_RULES
+    from iacjit.rules import RULE_IDS
 
-    return {r.id for r in ALL_RULES}, {c.id for c in all_chains()}
+    return set(RULE_IDS), {c.id for c in all_chains()}
 
 
 class _Reader:

@@ -47,16 +47,23 @@ def _relevant(name: str) -> bool:
     return lowered.endswith(READ_SUFFIXES) or lowered.startswith(".iacjit")
 
 
-def _digest(path: Path, index: StatIndex | None = None) -> str:
+def _read(path: str | Path) -> bytes:
+    with open(path, "rb") as handle:
+        return handle.read()
+
+
+def _digest(path: str | Path, index: StatIndex | None = None) -> str:
+    """SHA-256 of a file's bytes (str paths: a warm scan keys 1000s of files, and pathlib
+    objects tripled the cost of walking them)."""
     try:
-        info = path.stat()
+        info = os.stat(path)
         if not stat.S_ISREG(info.st_mode):  # a FIFO named x.tf would block read_bytes forever
             return f"special:{stat.S_IFMT(info.st_mode)}"
         if info.st_size > _READ_AT_MOST:  # never read a huge file whole just for a key
             return f"large:{info.st_size}:{info.st_mtime_ns}"
         if index is not None:
             return index.digest(path, info)
-        return cache_module.digest(path.read_bytes())
+        return cache_module.digest(_read(path))
     except OSError as exc:
         return f"unreadable:{exc.errno}"
 
@@ -80,14 +87,14 @@ class StatIndex:
         self.changed = False
         self.reads = 0
 
-    def digest(self, path: Path, info: os.stat_result) -> str:
+    def digest(self, path: str | Path, info: os.stat_result) -> str:
         name = os.path.abspath(path)
         status = (info.st_dev, info.st_ino, info.st_size, info.st_ctime_ns, info.st_mtime_ns)
         known = self.known.get(name)
         if known is not None and known[0] == status:
             return known[1]
         now = time.time_ns()
-        data = path.read_bytes()
+        data = _read(path)
         self.reads += 1
         value = cache_module.digest(data)
         fine = info.st_mtime_ns % 1_000_000 and info.st_ctime_ns % 1_000_000
@@ -125,10 +132,10 @@ def _resolved(path: Path) -> Path:
 
 
 def _tree(paths: list[Path], excluded: set[str], index: StatIndex | None = None,
-          ) -> tuple[list[tuple[str, str]], list[Path]]:
+          ) -> tuple[list[tuple[str, str]], list[str]]:
     """(name, digest) of every relevant file below *paths*, and those files."""
     entries: list[tuple[str, str]] = []
-    found: list[Path] = []
+    found: list[str] = []
     for path in paths:
         entries.append(("@path", str(path)))
         if path.is_dir():
@@ -136,11 +143,11 @@ def _tree(paths: list[Path], excluded: set[str], index: StatIndex | None = None,
                 dirs[:] = sorted(d for d in dirs if d not in SKIP_DIRS and d not in excluded)
                 for name in sorted(files):
                     if _relevant(name):
-                        full = Path(current) / name
+                        full = os.path.join(current, name)
                         found.append(full)
-                        entries.append((str(full), _digest(full, index)))
+                        entries.append((full, _digest(full, index)))
         elif path.exists():
-            found.append(path)
+            found.append(str(path))
             entries.append((str(path), _digest(path, index)))
         else:
             entries.append((str(path), "missing"))
@@ -191,14 +198,19 @@ def _bicep_outside(seen: set[Path]) -> set[Path]:
 
 @dataclass
 class PlanKey:
-    """The key of one scan's plan, the files it covers and the digests used for it."""
+    """The key of one scan's plan, the files it covers and the digests used for it.
+
+    *outside*: the directories read from outside the scanned paths, with their listings, once
+    the plan has been parsed or found in the cache (layers above store it with their entries).
+    """
 
     key: str | None
-    files: list[Path]
+    files: list[str]
     index: StatIndex | None
+    outside: list | None = None
 
     def seen(self) -> set[Path]:
-        return {_resolved(p) for p in self.files}
+        return {_resolved(Path(p)) for p in self.files}
 
     def outside_unchanged(self, outside: Any) -> bool:
         """Whether the directories recorded in an entry's "outside" list are as they were."""
@@ -250,6 +262,7 @@ def load_or_parse(cache: cache_module.Cache, paths: list[Path], options: ParseOp
     if key.key is not None and cache.enabled:
         entry = cache.get(key.key)
         if _valid(entry) and key.outside_unchanged(entry["outside"]):
+            key.outside = entry["outside"]
             return entry["parsed"], entry["total"], entry["outside"]
     parses = FileParses(options, display_path, cache)
     parsed, total = parse(paths, options, excluded, progress, parses=parses)
@@ -257,6 +270,7 @@ def load_or_parse(cache: cache_module.Cache, paths: list[Path], options: ParseOp
     outside = {p for p in parses.terraform_read if p not in seen} | _bicep_outside(seen)
     directories = sorted({p.parent for p in outside})
     listing = [(str(d), _listing(d, key.index)) for d in directories]
+    key.outside = listing
     if key.key is not None and cache.enabled:
         cache.put(key.key, {"parsed": parsed, "total": total, "outside": listing})
     if key.index is not None:

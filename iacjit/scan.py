@@ -26,6 +26,7 @@ Progress = Callable[[int, int, str], None]
 if TYPE_CHECKING:
     from iacjit.cache import Cache
     from iacjit.fastparse import FileParses
+    from iacjit.plan_cache import PlanKey
 
 
 @dataclass
@@ -133,12 +134,14 @@ def run_scan(
     progress: Progress | None = None,
     policy: Policy | None = None,
     cache: Cache | None = None,
+    plan: PlanKey | None = None,
 ) -> ScanResult:
     """Parse, analyse, apply suppressions and the baseline.
 
     With *cache*, the analysis (rule outputs, the JIT table, and the chains for one set of
     active findings) is reused when the plan and everything else it depends on is unchanged;
     suppressions, expiry dates and the baseline are applied on every scan all the same.
+    *plan*: the plan's key when the caller computed it already (iacjit.report_cache).
     """
     paths = list(paths)
     options = options or ParseOptions()
@@ -148,7 +151,7 @@ def run_scan(
     if cache is not None and cache.enabled:
         from iacjit import plan_cache
 
-        plan = plan_cache.plan_key(cache, paths, options, excluded)
+        plan = plan or plan_cache.plan_key(cache, paths, options, excluded)
         if plan.key is not None:
             key = _analysis_key(plan.key, rules, settings, policy)
             result = _cached_analysis(cache, key, plan, policy, rules)
@@ -171,7 +174,7 @@ def _analysis_key(plan_key: str, rules: tuple[Rule, ...], settings: Settings,
     from iacjit.cache import make_key
 
     return make_key("analysis", ANALYSIS_FORMAT, plan_key, [r.id for r in rules],
-                    repr(settings), list(policy.trusted_sources))
+                    settings.cache_key(), list(policy.trusted_sources))
 
 
 def _active(findings: list[Finding]) -> tuple[tuple[int, str], ...]:
@@ -193,6 +196,7 @@ def _cached_analysis(cache: Cache, key: str, plan: object, policy: Policy,
             and plan.outside_unchanged(entry.get("outside"))):  # type: ignore[attr-defined]
         return None
     parsed = entry["parsed"]
+    plan.outside = entry["outside"]  # type: ignore[attr-defined]
     result = ScanResult(findings=entry["findings"], unresolved=entry["unresolved"],
                         errors=parsed.errors, not_scanned=parsed.not_scanned,
                         resources=parsed.resources, files_scanned=entry["total"],

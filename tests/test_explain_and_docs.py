@@ -45,3 +45,11 @@ def test_explain_command(iacjit_bin, tmp_path):
     unknown = subprocess.run([iacjit_bin, "explain", "zt_nope"], capture_output=True, text=True,
                              cwd=tmp_path, timeout=60)
     assert unknown.returncode == 2 and "known: zt_net_001" in unknown.stderr
+
+
+def test_rule_ids_name_the_rule_modules():
+    """iacjit.rules.RULE_IDS lets the CLI pick rules without importing them: it must list
+    exactly the rules, in report order."""
+    from iacjit.rules import RULE_IDS
+
+    assert tuple(rule.id for rule in ALL_RULES) == RULE_IDS

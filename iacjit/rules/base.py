@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from iacjit.model.raw import RawResource, Span
-from iacjit.model.semantic import Model
+
+if TYPE_CHECKING:
+    from iacjit.model.semantic import Model
 
 SEVERITIES = ("critical", "high", "medium", "low", "info")
 
@@ -18,6 +20,11 @@ class Settings:
 
     management_ports: frozenset[int] = frozenset({22, 3389})
     external_controls: frozenset[str] = frozenset()  # rule ids satisfied outside the plan
+
+    def cache_key(self) -> tuple:
+        """The settings in a stable order (a frozenset of strings repr()s in hash order,
+        which changes between processes): part of the analysis and report cache keys."""
+        return (sorted(self.management_ports), sorted(self.external_controls))
 
 
 @dataclass

@@ -48,6 +48,16 @@ class Policy:
                 pass
         return dt.date.today()
 
+    def cache_key(self) -> tuple:
+        """Everything that decides what this policy does to a scan, in a stable order: part of
+        the report cache key (docs/performance.md).  The date is today's when none is set."""
+        baseline = None if self.baseline is None else (
+            self.baseline.file, sorted(self.baseline.findings), sorted(self.baseline.chains))
+        suppressions = [(s.ids, s.reason, s.expires, s.source, s.file, s.line, s.resource,
+                         s.path) for s in self.suppressions]
+        return (suppressions, baseline, sorted(self.severity.items()), self.trusted_sources,
+                self.require_reason, self.inline, self.current_date().isoformat())
+
 
 def _within(inner: Span, outer: Span) -> bool:
     return outer.line <= inner.line and inner.end_line <= outer.end_line
