@@ -24,9 +24,9 @@ import sys
 from pathlib import Path
 from typing import Any
 
-FORMAT = 1
-_MAGIC = b"IACJITC1"
-_DIGEST = 32  # blake2b-256 of the payload, after the magic
+FORMAT = 2
+_MAGIC = b"IACJITC2"
+_DIGEST = 32  # SHA-256 of the payload, after the magic (with SHA-NI, twice blake2b's speed)
 
 
 def default_directory() -> Path:
@@ -37,16 +37,37 @@ def default_directory() -> Path:
     return (Path(base) if base else Path.home() / ".cache") / "iacjit"
 
 
-def _version_of(distribution: str) -> str:
-    from importlib import metadata
-
-    try:
-        return metadata.version(distribution)
-    except metadata.PackageNotFoundError:
-        return "-"
-
-
+_LIBRARIES = ("iacjit", "python-hcl2", "lark", "PyYAML", "pycep-parser")
 _VERSIONS: str | None = None
+
+
+def _normalise(name: str) -> str:
+    return name.lower().replace("-", "_").replace(".", "_")
+
+
+def installed_versions(distributions: tuple[str, ...]) -> dict[str, str]:
+    """Versions of installed *distributions* from their ``NAME-VERSION.dist-info`` (or
+    ``.egg-info``) directory names, found along ``sys.path`` as importlib.metadata finds them
+    ("-" when not installed).  Listing the directories takes a millisecond; importing
+    importlib.metadata alone takes 25 ms, a tenth of a warm scan."""
+    wanted = {_normalise(d): d for d in distributions}
+    found: dict[str, str] = {}
+    for entry in sys.path:
+        try:
+            names = os.listdir(entry or ".")
+        except OSError:
+            continue
+        for item in names:
+            stem, dot, suffix = item.rpartition(".")
+            if not dot or suffix not in ("dist-info", "egg-info"):
+                continue
+            name, dash, version = stem.partition("-")
+            distribution = wanted.get(_normalise(name))
+            if distribution is not None and dash and distribution not in found:
+                found[distribution] = version
+        if len(found) == len(wanted):
+            break
+    return {d: found.get(d, "-") for d in distributions}
 
 
 def versions() -> str:
@@ -55,10 +76,9 @@ def versions() -> str:
     if _VERSIONS is None:
         from iacjit import __version__
 
-        libraries = ("iacjit", "python-hcl2", "lark", "PyYAML", "pycep-parser")
         _VERSIONS = "|".join([f"format={FORMAT}", f"iacjit-module={__version__}",
                               f"python={sys.version}", f"source={_source_stamp()}"]
-                             + [f"{d}={_version_of(d)}" for d in libraries])
+                             + [f"{d}={v}" for d, v in installed_versions(_LIBRARIES).items()])
     return _VERSIONS
 
 
@@ -186,7 +206,7 @@ def encode(value: Any) -> bytes | None:
         payload = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
     except Exception:  # noqa: BLE001 - deep or odd values are simply not cached
         return None
-    return _MAGIC + hashlib.blake2b(payload, digest_size=_DIGEST).digest() + payload
+    return _MAGIC + hashlib.sha256(payload).digest() + payload
 
 
 def decode(data: bytes) -> Any | None:
@@ -195,7 +215,7 @@ def decode(data: bytes) -> Any | None:
     if len(data) <= head or not data.startswith(_MAGIC):
         return None
     payload = data[head:]
-    if hashlib.blake2b(payload, digest_size=_DIGEST).digest() != data[len(_MAGIC):head]:
+    if hashlib.sha256(payload).digest() != data[len(_MAGIC):head]:
         return None
     enabled = gc.isenabled()
     gc.disable()  # unpickling many small objects is ~10x faster without collections
