@@ -136,8 +136,10 @@ class FileParses:
     """Parse outcomes of one scan's files; :meth:`terraform` is the Terraform loader's hook."""
 
     def __init__(self, options: ParseOptions, display: Callable[[Path], str],
-                 cache: cache_module.Cache | None = None, jobs: int | None = None):
+                 cache: cache_module.Cache | None = None, jobs: int | None = None,
+                 digests: dict[str, str] | None = None):
         self.options = options
+        self.digests = digests or {}  # SHA-256 by absolute path, from the plan key
         self.display = display
         self.cache = cache
         self.jobs = worker_count() if jobs is None else jobs
@@ -148,14 +150,18 @@ class FileParses:
         self._keys: dict[Path, str | None] = {}
 
     # -- keys ---------------------------------------------------------------------------
-    def _read(self, path: Path) -> bytes | None:
+    def _readable(self, path: Path) -> bool:
+        """A regular file within the size limit.  Anything else gets no key: the parser
+        reports it (and a FIFO named x.tf would block a read forever)."""
         try:
             info = path.stat()
-            # Not a regular file (a FIFO named x.tf blocks read_bytes forever): no key, the
-            # parser reports it.
-            if not stat.S_ISREG(info.st_mode) or info.st_size > self.options.limits.max_file_bytes:
-                return None
-            return path.read_bytes()
+        except OSError:
+            return False
+        return stat.S_ISREG(info.st_mode) and info.st_size <= self.options.limits.max_file_bytes
+
+    def _read(self, path: Path) -> bytes | None:
+        try:
+            return path.read_bytes() if self._readable(path) else None
         except OSError:
             return None
 
@@ -166,15 +172,25 @@ class FileParses:
         key = None
         if self.cache is not None and self.cache.enabled and (
                 kind == TERRAFORM or kind in _CACHED_KINDS):
-            data = self._read(path)
-            if data is not None:
+            content = self._digest(path)
+            if content is not None:
                 if kind == TERRAFORM:
-                    key = cache_module.make_key("terraform-body", data)
+                    key = cache_module.make_key("terraform-body", content)
                 else:
-                    key = cache_module.make_key("file", kind, display, data, repr(self.options),
+                    key = cache_module.make_key("file", kind, display, content,
+                                                repr(self.options),
                                                 *self._dependencies(kind, path))
         self._keys[resolved] = key
         return key
+
+    def _digest(self, path: Path) -> str | None:
+        """SHA-256 of the file's bytes: the plan key's when it hashed the file already (every
+        file is then read once per cold scan, not twice), else read here."""
+        known = self.digests.get(os.path.abspath(path))
+        if known is not None and len(known) == 64 and self._readable(path):
+            return known
+        data = self._read(path)
+        return None if data is None else cache_module.digest(data)
 
     def _dependencies(self, kind: str, path: Path) -> list[bytes]:
         """The bytes of the parameters files a file's parse reads (missing ones as b'-')."""

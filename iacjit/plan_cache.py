@@ -25,7 +25,7 @@ import re
 import stat
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -208,6 +208,12 @@ class PlanKey:
     files: list[str]
     index: StatIndex | None
     outside: list | None = None
+    entries: list[tuple[str, str]] = field(default_factory=list)  # (name, digest) in the key
+
+    def digests(self) -> dict[str, str]:
+        """Content digests of the files in the key, by absolute path (for the per-file keys)."""
+        return {os.path.abspath(name): digest for name, digest in self.entries
+                if name != "@path"}
 
     def seen(self) -> set[Path]:
         return {_resolved(Path(p)) for p in self.files}
@@ -230,7 +236,7 @@ def plan_key(cache: cache_module.Cache | None, paths: list[Path], options: Parse
     except (OSError, ValueError, RecursionError):
         return PlanKey(None, [], index)
     index.save()
-    return PlanKey(key, files, index)
+    return PlanKey(key, files, index, entries=tree)
 
 
 def _valid(entry: Any) -> bool:
@@ -264,7 +270,7 @@ def load_or_parse(cache: cache_module.Cache, paths: list[Path], options: ParseOp
         if _valid(entry) and key.outside_unchanged(entry["outside"]):
             key.outside = entry["outside"]
             return entry["parsed"], entry["total"], entry["outside"]
-    parses = FileParses(options, display_path, cache)
+    parses = FileParses(options, display_path, cache, digests=key.digests())
     parsed, total = parse(paths, options, excluded, progress, parses=parses)
     seen = key.seen()
     outside = {p for p in parses.terraform_read if p not in seen} | _bicep_outside(seen)

@@ -5,6 +5,8 @@ Everything given in one invocation is one plan, so cross-file rules see all of i
 
 from __future__ import annotations
 
+import functools
+import os
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -44,8 +46,14 @@ class ScanResult:
 
 def display_path(path: Path) -> str:
     """Paths are shown relative to the current directory when they are below it."""
+    return _display(path, os.getcwd())
+
+
+@functools.lru_cache(maxsize=65536)
+def _display(path: Path, cwd: str) -> str:
+    """Memoised: a scan asks for each file's name several times, and resolving is syscalls."""
     try:
-        return path.resolve().relative_to(Path.cwd().resolve()).as_posix()
+        return path.resolve().relative_to(Path(cwd).resolve()).as_posix()
     except (ValueError, OSError, RuntimeError):  # RuntimeError: a symlink loop (Python < 3.13)
         return path.as_posix()
 
@@ -61,6 +69,7 @@ def parse_inputs(
     inputs are parsed in a process pool either way (iacjit.fastparse).
     """
     paths = list(paths)
+    _display.cache_clear()  # one scan's view of the file system
     if cache is not None and parses is None:
         from iacjit.plan_cache import parse_cached
 
