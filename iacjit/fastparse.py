@@ -214,6 +214,8 @@ class FileParses:
         """
         jobs: list[tuple] = []
         keys: list[str | None] = []
+        first: dict[str, int] = {}  # Terraform content key -> its job
+        copies: dict[int, list[tuple]] = {}  # job -> files with the same bytes
         size = 0
         for kind, path in [(TERRAFORM, p) for p in terraform_files] + list(files):
             resolved = path.resolve()
@@ -224,7 +226,15 @@ class FileParses:
             cached = self.cache.get(key) if key and self.cache else None
             if cached is not None and self._accept(kind, resolved, cached):
                 continue
-            jobs.append((kind, path, shown, self.options))
+            job = (kind, path, shown, self.options)
+            if kind == TERRAFORM and key in first:
+                # A Terraform file's outcome depends on its bytes alone (errors carry no
+                # name): the same bytes elsewhere (copied modules, environments) parse once.
+                copies.setdefault(first[key], []).append(job)
+                continue
+            if kind == TERRAFORM and key:
+                first[key] = len(jobs)
+            jobs.append(job)
             keys.append(key)
             with contextlib.suppress(OSError):
                 size += path.stat().st_size
@@ -232,7 +242,7 @@ class FileParses:
             return
         if any(job[0] == TERRAFORM for job in jobs):
             ready_hcl_parser(self.cache)
-        self._pool(jobs, keys, progress)
+        self._pool(jobs, keys, copies, progress)
 
     def _accept(self, kind: str, resolved: Path, value: Any) -> bool:
         """Keep a cached or pooled outcome when it has the expected shape."""
@@ -246,7 +256,7 @@ class FileParses:
             return True
         return False
 
-    def _pool(self, jobs: list[tuple], keys: list[str | None],
+    def _pool(self, jobs: list[tuple], keys: list[str | None], copies: dict[int, list[tuple]],
               progress: Progress | None) -> None:
         from concurrent.futures import ProcessPoolExecutor, as_completed
 
@@ -268,6 +278,8 @@ class FileParses:
                     chunk = futures[future]
                     for index, data in zip(chunk, future.result(), strict=True):
                         self._take(jobs[index], data)
+                        for copy in copies.get(index, ()):
+                            self._take(copy, data)  # its own objects: decoded again
                     done += len(chunk)
                     if progress and done < len(jobs):  # evaluation reports the rest
                         progress(done, len(jobs), jobs[chunk[-1]][2])

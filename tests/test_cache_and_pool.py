@@ -183,6 +183,22 @@ def test_pool_gives_the_same_results(tmp_path, monkeypatch):
     assert again == serial and warm.hits >= 1
 
 
+def test_identical_files_are_parsed_once_in_the_pool(tmp_path, monkeypatch):
+    for index in range(4):
+        shutil.copytree(SAMPLES["tf-azure"], tmp_path / "src" / f"copy-{index}")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(fastparse, "MIN_POOL_FILES", 1)
+    monkeypatch.setattr(fastparse, "MIN_POOL_BYTES", 0)
+    parses = FileParses(ParseOptions(), display_path, Cache(tmp_path / "cache"), jobs=2)
+    parsed, _ = parse_inputs([Path("src")], ParseOptions(), parses=parses)
+    files = list(Path("src").rglob("*.tf"))
+    assert parses.pooled == len({f.read_bytes() for f in files}) < len(files)
+    expected, _ = parse_inputs([Path("src")], ParseOptions(),
+                               parses=FileParses(ParseOptions(), display_path, jobs=1))
+    assert parsed == expected
+    assert {r.file.split("/")[1] for r in parsed.resources} == {f"copy-{i}" for i in range(4)}
+
+
 def test_pool_failure_falls_back_to_parsing_here(tmp_path, monkeypatch):
     shutil.copytree(SAMPLES["tf-azure"], tmp_path / "src")
     monkeypatch.chdir(tmp_path)
