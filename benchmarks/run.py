@@ -105,6 +105,15 @@ def main() -> None:
     print(table(results))
 
 
+def _paired(slow: list[dict], fast: list[dict]) -> str:
+    """Median of slow/fast wall-time ratios of runs made back to back: on a shared machine a
+    ratio within one round is steadier than a ratio of two best times."""
+    ratios = [s["wall"] / f["wall"] for s, f in zip(slow, fast, strict=False)]
+    if not ratios:
+        return "-"
+    return f"{statistics.median(ratios):.1f}x (runs: {', '.join(f'{r:.1f}' for r in ratios)})"
+
+
 def table(results: dict) -> str:
     out = ["| files | lines | tool | run | wall s (best) | CPU s | files/s | peak RSS MB | "
            "iacjit/checkov wall |", "|---|---|---|---|---|---|---|---|---|"]
@@ -122,6 +131,11 @@ def table(results: dict) -> str:
             out.append(f"| {row['files']} | {row['lines']} | {label} | {run} | {b['wall']:.2f} "
                        f"| {b['cpu']:.2f} | {row['files'] / b['wall']:.0f} | "
                        f"{b['rss_mb']:.0f} | {ratio} |")
+    out.append("\n| files | checkov / cold (median of paired runs) | cold / warm (median of "
+               "paired runs) |\n|---|---|---|")
+    for row in results["sizes"].values():
+        out.append(f"| {row['files']} | {_paired(row['checkov'], row['iacjit_cold'])} | "
+                   f"{_paired(row['iacjit_cold'], row['iacjit_warm'])} |")
     if "hook_one_file_of_1000" in results:
         h = best(results["hook_one_file_of_1000"])
         out.append(f"\nhook, one changed file of 1000: best {h['wall']:.2f} s wall, "
