@@ -57,16 +57,6 @@ def worker_count() -> int:
         return os.cpu_count() or 1
 
 
-def pause_collector() -> None:
-    """Turn the cyclic garbage collector off for the rest of a command.
-
-    Parsing and evaluation allocate millions of small, acyclic objects: the collector's passes
-    over the growing heap take half of a scan's time and free next to nothing (reference
-    counting frees the parse trees).  Memory stays bounded: see docs/performance.md.
-    """
-    gc.disable()
-
-
 def ready_hcl_parser(cache: cache_module.Cache | None) -> None:
     """Load the position-free HCL parser tables from the cache, or derive and store them
     (iacjit.parsers.terraform.hcl.position_free_tables): ~0.08 s instead of ~0.25 s.  Called in

@@ -27,19 +27,21 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from iacjit import cache as cache_module
 from iacjit.discovery import SKIP_DIRS
-from iacjit.model.raw import ParseResult
 from iacjit.parsers.options import ParseOptions
+
+if TYPE_CHECKING:
+    from iacjit.model.raw import ParseResult
 
 READ_SUFFIXES = (".tf", ".tfvars", ".json", ".yaml", ".yml", ".template", ".bicep",
                  ".bicepparam", ".hcl")
 _BICEP_PATH = re.compile(r"'((?:\.{1,2}/|/)?[^'\n:$]+\.(?:bicep|json))'")
 MAX_BICEP_DEPTH = 16
 
-Parse = Callable[..., tuple[ParseResult, int]]
+Parse = Callable[..., "tuple[ParseResult, int]"]
 
 
 def _relevant(name: str) -> bool:
@@ -240,6 +242,8 @@ def plan_key(cache: cache_module.Cache | None, paths: list[Path], options: Parse
 
 
 def _valid(entry: Any) -> bool:
+    from iacjit.model.raw import ParseResult
+
     return (isinstance(entry, dict) and isinstance(entry.get("parsed"), ParseResult)
             and isinstance(entry.get("total"), int) and isinstance(entry.get("outside"), list))
 

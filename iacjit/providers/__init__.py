@@ -1,21 +1,17 @@
-"""Turn raw resources of every format into one semantic model."""
+"""Turn raw resources of every format into one semantic model.
+
+The provider modules are imported when a model is built, not with the package: rules import
+helpers from single provider modules, and ``iacjit rules`` or ``iacjit explain`` need no model.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
-from iacjit.model.raw import RawResource
-from iacjit.model.semantic import Model
-from iacjit.providers import (
-    aws,
-    aws_alerts,
-    aws_compute,
-    azure,
-    azure_alerts,
-    azure_compute,
-    azure_jit,
-)
-from iacjit.providers.index import ResourceIndex
+if TYPE_CHECKING:
+    from iacjit.model.raw import RawResource
+    from iacjit.model.semantic import Model
 
 
 def build_model(resources: Iterable[RawResource]) -> Model:
@@ -24,6 +20,18 @@ def build_model(resources: Iterable[RawResource]) -> Model:
     Order matters: groups before the rules declared on their own, groups before the VMs
     behind them, VMs before the JIT policies that name them.
     """
+    from iacjit.model.semantic import Model
+    from iacjit.providers import (
+        aws,
+        aws_alerts,
+        aws_compute,
+        azure,
+        azure_alerts,
+        azure_compute,
+        azure_jit,
+    )
+    from iacjit.providers.index import ResourceIndex
+
     model = Model()
     resources = list(resources)
     index = ResourceIndex(resources)

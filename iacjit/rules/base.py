@@ -6,9 +6,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from iacjit.model.raw import RawResource, Span
-
 if TYPE_CHECKING:
+    from iacjit.model.raw import RawResource, Span
     from iacjit.model.semantic import Model
 
 SEVERITIES = ("critical", "high", "medium", "low", "info")

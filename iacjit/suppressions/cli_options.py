@@ -9,12 +9,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from iacjit.config import Config, ConfigError, find_config
 from iacjit.rules.base import Settings
-from iacjit.suppressions.baseline import Baseline, BaselineError, load, write
-from iacjit.suppressions.engine import Policy, apply_baseline
+from iacjit.suppressions.policy import Policy
+
+if TYPE_CHECKING:
+    from iacjit.suppressions.baseline import Baseline
 
 
 class SetupError(Exception):
@@ -37,6 +39,9 @@ class ScanSetup:
         """After the scan: write the baseline if asked; what it holds is then suppressed."""
         if self.create_baseline is None:
             return
+        from iacjit.suppressions.baseline import write
+        from iacjit.suppressions.engine import apply_baseline
+
         baseline = write(self.create_baseline, result)
         apply_baseline(baseline, result.findings, result.chains, result.warnings)
 
@@ -66,6 +71,8 @@ def setup(ctx: Any, paths: list[Path], *, fmt: str, fail_on: str,
     loaded: Baseline | None = None
     baseline_file = baseline or config.baseline
     if baseline_file is not None and create_baseline is None:
+        from iacjit.suppressions.baseline import BaselineError, load
+
         try:
             loaded = load(baseline_file)
         except BaselineError as exc:
