@@ -13,7 +13,7 @@ import textwrap
 from pathlib import Path
 
 import pytest
-from conftest import REPO
+from conftest import OPEN_NSG, REPO, write_tree
 
 SAMPLE = REPO / "samples/terraform/azure/vulnerable"
 
@@ -148,30 +148,12 @@ def test_repository_root_is_part_of_the_key(tmp_path, monkeypatch):
 
 def test_module_outside_the_scanned_path_invalidates(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
-    (tmp_path / "root").mkdir()
-    (tmp_path / "root/main.tf").write_text(
-        'module "net" {\n  source = "../modules/nsg"\n  ssh_source = "0.0.0.0/0"\n}\n')
+    write_tree(tmp_path, {"root/main.tf": 'module "net" {\n  source = "../modules/nsg"\n}\n',
+                          "modules/nsg/main.tf": OPEN_NSG})
     module = tmp_path / "modules/nsg/main.tf"
-    module.parent.mkdir(parents=True)
-    module.write_text(textwrap.dedent('''
-        variable "ssh_source" { default = "10.0.0.0/8" }
-        resource "azurerm_network_security_group" "this" {
-          name = "mod-nsg"
-          security_rule {
-            name = "ssh"
-            priority = 100
-            direction = "Inbound"
-            access = "Allow"
-            protocol = "Tcp"
-            destination_port_range = "22"
-            source_address_prefix = var.ssh_source
-          }
-        }
-    '''))
     cache_dir = tmp_path / "cache"
     open_port = json.loads(_fresh_then_cached(cache_dir, "root", "--format", "json"))
-    assert open_port["summary"]["by_severity"]["high"] + open_port["summary"]["by_severity"][
-        "critical"] >= 1
+    assert [f for f in open_port["findings"] if f["rule_id"] == "zt_net_001"]
     module.write_text(module.read_text().replace('"22"', '"8443"'))
     assert _run(cache_dir, "root", "--format", "json")[2] == "SCANNED"
     closed = json.loads(_fresh_then_cached(cache_dir, "root", "--format", "json"))
