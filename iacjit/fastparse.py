@@ -253,7 +253,8 @@ class FileParses:
         # Largest first, so no worker is left with a big file at the end.
         order = sorted(range(len(jobs)), key=lambda i: -_size(jobs[i][1]))
         chunks = [order[i:i + CHUNK_FILES] for i in range(0, len(order), CHUNK_FILES)]
-        done = 0
+        done = 0  # parses
+        files, total = 0, len(jobs) + sum(len(c) for c in copies.values())  # and their copies
         try:
             import multiprocessing
 
@@ -271,8 +272,9 @@ class FileParses:
                         for copy in copies.get(index, ()):
                             self._take(copy, data)  # its own objects: decoded again
                     done += len(chunk)
-                    if progress and done < len(jobs):  # evaluation reports the rest
-                        progress(done, len(jobs), jobs[chunk[-1]][2])
+                    files += len(chunk) + sum(len(copies.get(i, ())) for i in chunk)
+                    if progress and files < total:  # evaluation reports the rest
+                        progress(files, total, jobs[chunk[-1]][2])
         except Exception:  # noqa: BLE001 - no pool (sandbox, resources): parse here instead
             return
         self.pooled += done

@@ -189,10 +189,15 @@ def test_identical_files_are_parsed_once_in_the_pool(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     monkeypatch.setattr(fastparse, "MIN_POOL_FILES", 1)
     monkeypatch.setattr(fastparse, "MIN_POOL_BYTES", 0)
+    monkeypatch.setattr(fastparse, "CHUNK_FILES", 1)
     parses = FileParses(ParseOptions(), display_path, Cache(tmp_path / "cache"), jobs=2)
-    parsed, _ = parse_inputs([Path("src")], ParseOptions(), parses=parses)
+    reports: list[tuple[int, int]] = []
+    parsed, _ = parse_inputs([Path("src")], ParseOptions(), parses=parses,
+                             progress=lambda done, total, name: reports.append((done, total)))
     files = list(Path("src").rglob("*.tf"))
     assert parses.pooled == len({f.read_bytes() for f in files}) < len(files)
+    # Progress counts files, copies included, from the pool through evaluation.
+    assert reports and {total for _, total in reports} == {len(files)}
     expected, _ = parse_inputs([Path("src")], ParseOptions(),
                                parses=FileParses(ParseOptions(), display_path, jobs=1))
     assert parsed == expected
