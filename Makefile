@@ -21,8 +21,12 @@ demo: $(STAMP)
 	  echo "=== $$plan"; $(BIN)/iacjit scan "$$plan" --fail-on none || exit $$?; echo; \
 	done
 
-## Lint, then run every test.
+## Lint, then run every test. The HTML-report tests drive Debian's headless Chromium (never a
+## downloaded build): installed here when missing and we are root, else one sentence says so.
 test: $(STAMP)
+	@command -v chromium >/dev/null || command -v chromium-browser >/dev/null || \
+	  { [ "$$(id -u)" = 0 ] && apt-get update -q && apt-get install -y -q chromium >/dev/null; } || \
+	  { echo "make test needs Chromium: apt-get install chromium (as root)"; exit 2; }
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest -q
 

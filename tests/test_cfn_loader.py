@@ -234,14 +234,18 @@ def test_depth_is_bounded(style):
             + b"x: 1\n"
     doc = load(data, max_depth=50)
     assert doc.fatal
-    assert any("nesting deeper than 50 levels" in e.message for e in doc.errors)
+    # Our bound or PyYAML's own (6.0.4+ bounds flow nesting itself): either way a fatal,
+    # named nesting error, never a RecursionError or an unbounded walk.
+    assert any("nesting" in e.message for e in doc.errors)
 
 
 def test_deep_json_that_yaml_refuses_is_not_retried_unbounded():
     data = ("[" * 100_000 + "]" * 100_000).encode()
     doc = load(data, max_depth=50)
     assert doc.fatal
-    assert "nesting deeper than 50 levels" in doc.errors[0].message
+    # Refused for its depth (by our bound or PyYAML's), not handed to the JSON reader.
+    assert doc.line_numbers
+    assert "nesting" in doc.errors[0].message
 
 
 def test_pure_python_loader_gives_the_same_result(monkeypatch):
