@@ -12,6 +12,7 @@ import click
 
 from iacjit import __version__
 from iacjit.cli_inputs import input_options, parse_options
+from iacjit.output_files import write_output
 
 FAIL_ON = ("critical", "high", "medium", "low", "none")
 EXIT_OK, EXIT_FINDINGS, EXIT_INPUT_ERROR = 0, 1, 2
@@ -152,7 +153,7 @@ def scan(paths, fmt, output, fail_on, exclude, only_rules, skip_rules, external_
         if stored:
             stored.put(report)
     if output:
-        output.write_text(report.text, encoding="utf-8")
+        write_output(output, report.text)
     else:
         click.echo(report.text, nl=False)
     sys.exit(report.code)
@@ -255,7 +256,7 @@ def hook_command(filenames, fmt, output, fail_on, exclude, config_file, no_confi
     document["summary"]["exit_code"] = code
     renderer = importlib.import_module(f"iacjit.reports.{fmt}_report")
     if output:
-        output.write_text(renderer.render(document, color=False), encoding="utf-8")
+        write_output(output, renderer.render(document, color=False))
     else:
         click.echo(renderer.render(document, color=sys.stdout.isatty()), nl=False)
     if dropped:

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from iacjit import __version__
+from iacjit.output_files import write_output
 
 BASELINE_VERSION = 1
 
@@ -75,6 +76,6 @@ def document(result: Any) -> dict[str, Any]:
 
 def write(path: Path, result: Any) -> Baseline:
     data = document(result)
-    path.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    write_output(path, json.dumps(data, indent=2, ensure_ascii=False) + "\n")
     return Baseline(path.as_posix(), {e["fingerprint"] for e in data["findings"]},
                     {e["fingerprint"] for e in data["chains"]})
