@@ -1,6 +1,7 @@
-"""npm tools for the report tests, installed once into .ci-venvs/node (shared with the SARIF
-Multitool) and reused: mermaid + jsdom to parse Mermaid, playwright-core to drive the system's
-Chromium (Debian ``chromium``; Playwright never downloads a browser here)."""
+"""npm tools for the report tests, installed once into .ci-venvs/node and reused: mermaid +
+jsdom to parse Mermaid, playwright-core to drive the system's Chromium (Debian ``chromium``;
+Playwright never downloads a browser here), the SARIF Multitool. Their exact versions are
+tests/js/package-lock.json (``make lock`` refreshes it); ``npm ci`` installs exactly those."""
 
 from __future__ import annotations
 
@@ -14,22 +15,35 @@ import pytest
 from conftest import REPO
 
 NODE_PREFIX = REPO / ".ci-venvs" / "node"
-PACKAGES = {"mermaid": "mermaid@11", "jsdom": "jsdom@29", "playwright-core": "playwright-core@1"}
 SCRIPTS = REPO / "tests" / "js"
+LOCK = SCRIPTS / "package-lock.json"
 ARTIFACTS = REPO / "tests" / "artifacts"
 
 
-def node_prefix(*names: str) -> Path:
-    """The npm prefix with *names* installed (only the missing ones are fetched)."""
-    node, npm = shutil.which("node"), shutil.which("npm")
-    if not node or not npm:
+def _installed_as_locked(prefix: Path) -> bool:
+    """Every package the lock names at top level is installed in the locked version."""
+    packages = json.loads(LOCK.read_text(encoding="utf-8"))["packages"]
+    for name in packages[""]["dependencies"]:
+        manifest = prefix / "node_modules" / name / "package.json"
+        if not manifest.is_file():
+            return False
+        installed = json.loads(manifest.read_text(encoding="utf-8")).get("version")
+        if installed != packages[f"node_modules/{name}"]["version"]:
+            return False
+    return True
+
+
+def node_prefix() -> Path:
+    """The npm prefix with the locked tools installed (``npm ci`` when anything differs)."""
+    npm = shutil.which("npm")
+    if not shutil.which("node") or not npm:
         pytest.fail("node and npm are needed for the report tests (apt-get install nodejs npm)")
-    missing = [PACKAGES[n] for n in names
-               if not (NODE_PREFIX / "node_modules" / n / "package.json").is_file()]
-    if missing:
+    if not _installed_as_locked(NODE_PREFIX):
         NODE_PREFIX.mkdir(parents=True, exist_ok=True)
-        subprocess.run([npm, "install", "--prefix", os.fspath(NODE_PREFIX), "--no-audit",
-                        "--no-fund", "--loglevel=error", *missing],
+        for name in ("package.json", "package-lock.json"):
+            shutil.copyfile(SCRIPTS / name, NODE_PREFIX / name)
+        subprocess.run([npm, "ci", "--prefix", os.fspath(NODE_PREFIX), "--no-audit",
+                        "--no-fund", "--loglevel=error"],
                        check=True, capture_output=True, timeout=900)
     for script in SCRIPTS.glob("*.mjs"):  # ES modules resolve packages from where they lie
         shutil.copyfile(script, NODE_PREFIX / f"iacjit-{script.name}")

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -24,7 +25,8 @@ from iacjit.scan import run_scan
 
 PACK = REPO / "custom_checks"
 CHECKOV_VENV = REPO / ".ci-venvs" / "checkov"
-CHECKOV_SPEC = "checkov>=3.2,<4"  # tested with 3.3.30
+CHECKOV_SPEC = "checkov>=3.2,<4"  # exact versions: .ci/checkov-constraints.txt (make lock)
+CHECKOV_LOCK = REPO / ".ci" / "checkov-constraints.txt"
 FRAMEWORKS = "terraform,arm,cloudformation,bicep"
 GUIDELINE = "https://github.com/iacjit/iacjit/blob/main/docs/rules/zt_net_001.md"
 
@@ -109,8 +111,11 @@ def checkov() -> Path:
         shutil.rmtree(CHECKOV_VENV, ignore_errors=True)
         CHECKOV_VENV.parent.mkdir(parents=True, exist_ok=True)
         subprocess.run([sys.executable, "-m", "venv", str(CHECKOV_VENV)], check=True)
+        # checkov's lock, not the test lock make exports as PIP_CONSTRAINT: they differ.
         subprocess.run([str(_bin("python")), "-m", "pip", "install", "--quiet",
-                        "--disable-pip-version-check", CHECKOV_SPEC], check=True, timeout=3600)
+                        "--disable-pip-version-check", CHECKOV_SPEC],
+                       env={**os.environ, "PIP_CONSTRAINT": str(CHECKOV_LOCK)},
+                       check=True, timeout=3600)
     assert _works([str(executable), "--version"]), "checkov does not start"
     return executable
 

@@ -61,7 +61,7 @@ def scan_json(iacjit_bin: str, root: Path, *paths: str) -> dict:
 @pytest.fixture(scope="session")
 def mermaid_parse():
     """mermaid_parse([text, ...]) -> [{ok, error, vertices, edges}] from mermaid.parse."""
-    prefix = node_prefix("mermaid", "jsdom")
+    prefix = node_prefix()
 
     def parse(texts: list[str]) -> list[dict]:
         return run_script(prefix, "mermaid_check.mjs", stdin=json.dumps(texts))
@@ -191,7 +191,7 @@ def test_diagrams_render_in_chromium(iacjit_bin, tmp_path):
     every label and edge label shows exactly its cleaned text, and nothing is a link."""
     from node_tools import ARTIFACTS, chromium
 
-    prefix = node_prefix("mermaid", "playwright-core")
+    prefix = node_prefix()
     sample = collapse(sample_document(iacjit_bin, tmp_path)["chains"][0]["targets"])[0]["graph"]
     graphs = [sample, _graph_with_labels(HOSTILE_LABELS)]
     ARTIFACTS.mkdir(parents=True, exist_ok=True)

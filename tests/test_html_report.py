@@ -26,7 +26,7 @@ HOSTILE_BITS = ["</script><script>alert(1)</script>", '"]]}', "<svg onload=alert
 @pytest.fixture(scope="session")
 def browser():
     """browser(html_path, out_dir) -> what Chromium saw (see tests/js/html_check.mjs)."""
-    prefix = node_prefix("playwright-core")
+    prefix = node_prefix()
     executable = chromium()
 
     def open_page(page, out_dir):

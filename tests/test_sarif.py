@@ -6,22 +6,19 @@ from __future__ import annotations
 import copy
 import json
 import os
-import shutil
 import stat
 import subprocess
 from pathlib import Path
 
 import pytest
 from conftest import REPO, write_tree
+from node_tools import node_prefix
 
 from iacjit.reports import sarif_report
 
-NODE_PREFIX = REPO / ".ci-venvs" / "node"
-MULTITOOL_PACKAGE = "@microsoft/sarif-multitool@5"
 
-
-def _multitool_binary() -> Path | None:
-    for candidate in sorted((NODE_PREFIX / "node_modules" / "@microsoft").glob(
+def _multitool_binary(prefix: Path) -> Path | None:
+    for candidate in sorted((prefix / "node_modules" / "@microsoft").glob(
             "sarif-multitool-*/Sarif.Multitool*")):
         if candidate.name in ("Sarif.Multitool", "Sarif.Multitool.exe"):
             return candidate
@@ -30,17 +27,9 @@ def _multitool_binary() -> Path | None:
 
 @pytest.fixture(scope="session")
 def multitool() -> Path:
-    """The Multitool's native binary, installed once into .ci-venvs/node and reused."""
-    binary = _multitool_binary()
-    if binary is None:
-        npm = shutil.which("npm")
-        assert npm, "npm is needed to install the SARIF Multitool (apt-get install npm)"
-        NODE_PREFIX.mkdir(parents=True, exist_ok=True)
-        subprocess.run([npm, "install", "--prefix", os.fspath(NODE_PREFIX), "--no-audit",
-                        "--no-fund", "--loglevel=error", MULTITOOL_PACKAGE],
-                       check=True, capture_output=True, timeout=600)
-        binary = _multitool_binary()
-        assert binary is not None, "the Multitool package has no binary for this platform"
+    """The Multitool's native binary, from the locked node tools (tests/js/package-lock.json)."""
+    binary = _multitool_binary(node_prefix())
+    assert binary is not None, "the Multitool package has no binary for this platform"
     # npm may skip the package's postinstall (which only sets the executable bit).
     binary.chmod(binary.stat().st_mode | stat.S_IXUSR)
     return binary
