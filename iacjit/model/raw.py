@@ -14,6 +14,20 @@ class Span:
     end_line: int
 
 
+@dataclass(frozen=True)
+class CallSite:
+    """One ``module`` block on the way from a root to a resource declared in a module.
+
+    A finding inside a module is about code the user may not own (a downloaded module): the
+    call sites are where they passed the values that made it, and where they can change it.
+    """
+
+    module: str  # the call's name with its instance key: ``module.nsg``, ``module.vm["a"]``
+    file: str
+    line: int
+    end_line: int
+
+
 @dataclass
 class RawResource:
     """One resource as declared, with its attributes evaluated as far as they can be.
@@ -33,6 +47,7 @@ class RawResource:
     root: str = ""
     spans: dict[tuple[Any, ...], Span] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    via: tuple[CallSite, ...] = ()  # the module calls from the root down, outermost first
 
     def span_of(self, path: tuple[Any, ...]) -> Span:
         """The span of a nested declaration, falling back to the closest enclosing one."""

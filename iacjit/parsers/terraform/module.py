@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from iacjit.model.raw import InputError, NotScanned, RawResource, Span
+from iacjit.model.raw import CallSite, InputError, NotScanned, RawResource, Span
 from iacjit.model.values import (
     DEPLOYMENT_SUBSCRIPTION,
     ResourceRef,
@@ -20,8 +20,10 @@ from iacjit.model.values import (
 )
 from iacjit.parsers.terraform import ast
 from iacjit.parsers.terraform.evaluator import Lazy, Scope, evaluate_safely
+from iacjit.parsers.terraform.variables import MISSING, variable_value
 
 if TYPE_CHECKING:
+    from iacjit.parsers.terraform.manifest import Manifest
     from iacjit.parsers.terraform.roots import Loader
 
 META_ATTRIBUTES = {"count", "for_each", "depends_on", "provider", "lifecycle"}
@@ -45,6 +47,7 @@ class Declarations:
     resources: dict[tuple[str, str], tuple[ast.Block, str]] = field(default_factory=dict)
     data: set[tuple[str, str]] = field(default_factory=set)
     modules: dict[str, tuple[ast.Block, str]] = field(default_factory=dict)
+    variable_files: dict[str, str] = field(default_factory=dict)
     outputs: dict[str, ast.Block] = field(default_factory=dict)
 
     def add(self, body: ast.Body, file: str) -> None:
@@ -52,6 +55,7 @@ class Declarations:
             labels = block.labels
             if block.type == "variable" and labels:
                 self.variables[labels[0]] = block
+                self.variable_files[labels[0]] = file
             elif block.type == "locals":
                 self.locals.update(block.body.attributes)
             elif block.type == "resource" and len(labels) == 2:
@@ -108,20 +112,32 @@ def expand(block: ast.Block, scope: Scope, limit: int) -> tuple[list[tuple[str, 
     return [("", {})], None
 
 
+@dataclass(frozen=True)
+class Origin:
+    """Where a module instance sits: its address prefix, its call chain and its inputs' sites."""
+
+    prefix: str = ""
+    key: str = ""  # call names from the root, as .terraform/modules/modules.json keys them
+    via: tuple[CallSite, ...] = ()
+    # input name -> (file, line) of the argument that supplied it, for type errors
+    input_sites: dict[str, tuple[str, int | None]] = field(default_factory=dict)
+    ancestors: tuple[Path, ...] = ()  # resolved directories of the calling modules
+
+
 class ModuleInstance:
     """Resolves names for one module call (or the root) and emits its resources."""
 
-    def __init__(self, loader: Loader, decls: Declarations, prefix: str,
-                 inputs: dict[str, Any], depth: int, caller: str | None,
-                 ancestors: tuple[Path, ...] = ()):
+    def __init__(self, loader: Loader, decls: Declarations, origin: Origin,
+                 inputs: dict[str, Any], depth: int, manifest: Manifest):
         self.loader = loader
-        # Resolved directories of the calling modules: a call back into one is a cycle.
-        self.ancestors = (*ancestors, decls.directory.resolve())
+        self.origin = origin
+        # A call back into a calling module's directory is a cycle.
+        self.ancestors = (*origin.ancestors, decls.directory.resolve())
         self.decls = decls
-        self.prefix = prefix
+        self.prefix = origin.prefix
         self.inputs = inputs
         self.depth = depth
-        self.caller = caller  # display path of the calling module block, for messages
+        self.manifest = manifest  # the root's downloaded modules
         self.max_items = loader.options.limits.max_loop_items
         self.max_chars = loader.options.limits.max_string_chars
         self.for_steps = 0  # iterations of for expressions, bounded (see evaluator._for)
@@ -129,7 +145,7 @@ class ModuleInstance:
         self._cache: dict[tuple[str, str], Any] = {}
         self._busy: set[tuple[str, str]] = set()
         self._resource_objects: dict[tuple[str, str], Any] = {}
-        self._sink: tuple[list[RawResource], list[InputError], list[NotScanned], str] | None = None
+        self.sink: tuple[list[RawResource], list[InputError], list[NotScanned], str] | None = None
         self.scope = Scope(self)
 
     def over_limit(self, message: str) -> Unknown:
@@ -160,15 +176,21 @@ class ModuleInstance:
         return value
 
     def variable(self, name: str) -> Any:
-        if name in self.inputs:
-            return self.inputs[name]
+        return self._memo("var", name, lambda: self._variable(name))
+
+    def _variable(self, name: str) -> Any:
         block = self.decls.variables.get(name)
         if block is None:
             return Unknown(f"variable {name!r} is not declared")
-        default = block.body.attributes.get("default")
-        if default is None:
-            return Unknown(f"variable {name!r} has no default and no value was supplied")
-        return self._memo("var", name, lambda: evaluate_safely(default.expr, Scope(self)))
+        value, problem = variable_value(block, name, self.inputs.get(name, MISSING),
+                                        Scope(self))
+        if problem is not None:
+            site = self.origin.input_sites.get(name) if problem.at_caller else None
+            file, line = site or (self.decls.variable_files[name], block.line)
+            where = self.prefix[:-1] if self.prefix else "root module"
+            self.loader.report(InputError(file, f"{where}: {problem.message} (Terraform would "
+                                                "refuse the plan)", line))
+        return value
 
     def local(self, name: str) -> Any:
         attribute = self.decls.locals.get(name)
@@ -301,7 +323,10 @@ class ModuleInstance:
     def emit(self, result_resources: list[RawResource], errors: list[InputError],
              not_scanned: list[NotScanned], root: str) -> None:
         """Evaluate every resource instance of this module (and its child modules)."""
-        self._sink = (result_resources, errors, not_scanned, root)
+        self.sink = (result_resources, errors, not_scanned, root)
+        for name in self.inputs:
+            if name in self.decls.variables:
+                self.variable(name)  # a value Terraform refuses is an error even if unread
         for name in self.decls.modules:
             self.module_outputs(name)
             block, file = self.decls.modules[name]
@@ -321,62 +346,15 @@ class ModuleInstance:
                 result_resources.append(RawResource(
                     type=rtype, address=f"{self.prefix}{rtype}.{name}{suffix}", file=file,
                     span=span, attributes=values, source_format="terraform", root=root,
-                    spans=spans, notes=notes,
+                    spans=spans, notes=notes, via=self.origin.via,
                 ))
             self._report_limits(errors, file, f"{self.prefix}{rtype}.{name}", block.line)
 
     def _call_module(self, name: str) -> Any:
         """Evaluate one module call: emit its resources, return its outputs object."""
-        block, file = self.decls.modules[name]
-        if self._sink is None:
-            return Unknown(f"module {name!r} is not evaluated yet")
-        resources, errors, not_scanned, root = self._sink
-        source = evaluate_safely(block.body.attributes["source"].expr, self.scope) \
-            if "source" in block.body.attributes else None
-        if not isinstance(source, str):
-            errors.append(InputError(file, f"module {name!r}: source is missing or unknown",
-                                     block.line))
-            return Unknown(f"module {name!r} has no usable source")
-        if not source.startswith(("./", "../")):
-            not_scanned.append(NotScanned(file, block.line, f"module.{name} ({source})",
-                                          "remote module sources are not fetched"))
-            return Unknown(f"module {name!r} comes from {source}, which is not fetched")
-        target = (self.decls.directory / source).resolve()
-        if target in self.ancestors:
-            # Without this, a module that calls itself twice nests 2**max_module_depth times.
-            errors.append(InputError(file, f"module {name!r}: source {source!r} is this module "
-                                     "or one of its callers (a module cycle); not evaluated",
-                                     block.line))
-            return Unknown(f"module {name!r} is part of a module cycle")
-        decls = self.loader.declarations(self.decls.directory / source, file, block.line,
-                                         self.depth + 1)
-        if decls is None:
-            return Unknown(f"module {name!r} could not be read")
-        instances, problem = expand(block, self.scope, self.max_items)
-        if problem:
-            errors.append(InputError(file, f"module.{name}: {problem}", block.line))
-        outputs: dict[str, Any] = {}
-        for suffix, bindings in instances:
-            self.loader.module_instances += 1
-            if self.loader.module_instances > self.max_items:
-                errors.append(InputError(file, f"module.{name}: more than {self.max_items} "
-                                         "module instances in this scan (the loop limit); the "
-                                         "rest are not evaluated", block.line))
-                break
-            scope = self.scope.child(**bindings)
-            inputs = {arg: evaluate_safely(a.expr, scope)
-                      for arg, a in block.body.attributes.items()
-                      if arg not in META_ATTRIBUTES and arg not in {"source", "version",
-                                                                    "providers"}}
-            child = ModuleInstance(self.loader, decls, f"{self.prefix}module.{name}{suffix}.",
-                                   inputs, self.depth + 1, file, self.ancestors)
-            child.emit(resources, errors, not_scanned, root)
-            outputs[suffix] = Lazy(f"module.{name}{suffix}", child.output)
-        if "count" in block.body.attributes and "" not in outputs:
-            return list(outputs.values())
-        if "for_each" in block.body.attributes and "" not in outputs:
-            return {self._key(s): o for s, o in outputs.items()}
-        return outputs.get("") or Unknown(f"module {name!r} has no instances")
+        from iacjit.parsers.terraform.calls import call_module
+
+        return call_module(self, name)
 
     def output(self, name: str) -> Any:
         block = self.decls.outputs.get(name)

@@ -19,7 +19,8 @@ from iacjit.parsers.terraform import ast
 from iacjit.parsers.terraform.evaluator import Scope, evaluate_safely
 from iacjit.parsers.terraform.files import parse_tf_file
 from iacjit.parsers.terraform.hcl import HclError, load_hcl2, parse_expression
-from iacjit.parsers.terraform.module import Declarations, ModuleInstance
+from iacjit.parsers.terraform.manifest import MANIFEST, Manifest, read_manifest
+from iacjit.parsers.terraform.module import Declarations, ModuleInstance, Origin
 from iacjit.parsers.text import TextError, read_text
 
 FileParser = Callable[[Path, str], tuple["ast.Body | None", list[InputError]]]
@@ -45,9 +46,23 @@ class Loader:
         # (path, shown) -> (Body or None, errors); iacjit.fastparse adds a cache and a pool.
         self.parse_file = parse_file or (lambda p, shown: parse_tf_file(p, shown, options.limits))
         self.errors: list[InputError] = []
+        self._reported: set[InputError] = set()
         self.module_instances = 0  # across the scan, bounded by the loop limit
         self._bodies: dict[Path, ast.Body | None] = {}
         self._decls: dict[Path, Declarations | None] = {}
+
+    def report(self, error: InputError) -> None:
+        """An error once, however many module instances or reads run into it."""
+        if error not in self._reported:
+            self._reported.add(error)
+            self.errors.append(error)
+
+    def manifest(self, root: Path) -> Manifest:
+        """The root's downloaded modules (``terraform init``), problems reported."""
+        manifest, errors = read_manifest(root, self.options.limits.max_file_bytes,
+                                         self.display(root / MANIFEST))
+        self.errors.extend(errors)
+        return manifest
 
     def body(self, path: Path) -> ast.Body | None:
         key = path.resolve()
@@ -89,7 +104,8 @@ class Loader:
         return decls
 
     # ----- variable values -----------------------------------------------------------
-    def _var_file(self, path: Path) -> dict[str, Any]:
+    def _var_file(self, path: Path) -> dict[str, tuple[Any, int | None]]:
+        """Values of one variable file, each with the line it is written on (JSON: none)."""
         shown = self.display(path)
         if path.name.endswith(".json"):
             try:
@@ -104,28 +120,36 @@ class Loader:
             except RecursionError:  # json's C decoder recurses per bracket
                 self.errors.append(InputError(shown, "invalid variable file: nested too deeply"))
                 return {}
-            return data if isinstance(data, dict) else {}
+            return {k: (v, None) for k, v in data.items()} if isinstance(data, dict) else {}
         body = self.body(path)
         if body is None:
             return {}
         scope = Scope(_NoNames())
-        return {name: evaluate_safely(a.expr, scope) for name, a in body.attributes.items()}
+        return {name: (evaluate_safely(a.expr, scope), a.line)
+                for name, a in body.attributes.items()}
 
-    def root_inputs(self, directory: Path) -> dict[str, Any]:
-        """Variable values for a root, in Terraform's precedence order (later wins)."""
+    def root_inputs(self, directory: Path) -> tuple[dict[str, Any],
+                                                    dict[str, tuple[str, int | None]]]:
+        """Variable values for a root, in Terraform's precedence order (later wins), and
+        where each was written (for type errors)."""
         values: dict[str, Any] = {}
+        sites: dict[str, tuple[str, int | None]] = {}
         auto = [directory / "terraform.tfvars", directory / "terraform.tfvars.json"]
         auto += sorted(directory.glob("*.auto.tfvars")) + sorted(
             directory.glob("*.auto.tfvars.json"))
         for path in [p for p in auto if p.is_file()] + list(self.options.var_files):
-            values.update(self._var_file(path))
+            shown = self.display(path)
+            for name, (value, line) in self._var_file(path).items():
+                values[name] = value
+                sites[name] = (shown, line)
         for name, raw in self.options.variables.items():
             text = str(raw).strip()
             if text[:1] in "[{":
                 values[name] = evaluate_safely(parse_expression(text), Scope(_NoNames()))
             else:
                 values[name] = raw
-        return values
+            sites[name] = (f"--var {name}", None)
+        return values, sites
 
 
 def _called_roots(loader: Loader, roots: dict[Path, list[Path]]) -> set[Path]:
@@ -167,7 +191,9 @@ def parse_roots(roots: dict[Path, list[Path]], options: ParseOptions,
         if root not in called:
             decls = loader.declarations(root, files=files)
             if decls is not None:
-                instance = ModuleInstance(loader, decls, "", loader.root_inputs(root), 0, None)
+                inputs, sites = loader.root_inputs(root)
+                instance = ModuleInstance(loader, decls, Origin(input_sites=sites), inputs, 0,
+                                          loader.manifest(root))
                 instance.emit(result.resources, result.errors, result.not_scanned,
                               display(root) or ".")
         if progress:
