@@ -40,6 +40,7 @@ READ_SUFFIXES = (".tf", ".tfvars", ".json", ".yaml", ".yml", ".template", ".bice
                  ".bicepparam", ".hcl")
 _BICEP_PATH = re.compile(r"'((?:\.{1,2}/|/)?[^'\n:$]+\.(?:bicep|json))'")
 MAX_BICEP_DEPTH = 16
+_MANIFEST = os.path.join(".terraform", "modules", "modules.json")
 
 Parse = Callable[..., "tuple[ParseResult, int]"]
 
@@ -148,9 +149,17 @@ def _tree(paths: list[Path], excluded: set[str], index: StatIndex | None = None,
                         full = os.path.join(current, name)
                         found.append(full)
                         entries.append((full, _digest(full, index)))
+                if any(name.endswith(".tf") for name in files):
+                    # `terraform init` (re)writes it below a skipped directory: a module
+                    # installed or removed changes the plan.
+                    manifest = os.path.join(current, _MANIFEST)
+                    entries.append((manifest, _digest(manifest, index)))
         elif path.exists():
             found.append(str(path))
             entries.append((str(path), _digest(path, index)))
+            if path.suffix == ".tf":
+                manifest = os.path.join(path.parent, _MANIFEST)
+                entries.append((manifest, _digest(manifest, index)))
         else:
             entries.append((str(path), "missing"))
     return entries, found
