@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from iacjit.discovery import SKIP_DIRS
+from iacjit.reports.call_sites import call_sites
 from iacjit.rules.base import SEVERITIES
 
 # What the hook reads; .tfvars are not inputs of their own but change their root's values.
@@ -187,6 +188,24 @@ def concerns(file: Any, hook_plan: HookPlan, cwd: Path) -> bool:
     return any(path.is_relative_to(d) for d in hook_plan.concerned_dirs)
 
 
+def _placed(item: dict[str, Any], hook_plan: HookPlan, cwd: Path) -> dict[str, Any] | None:
+    """*item* where the changed files can fix it, or None when it does not concern them.
+
+    A finding inside a module that did not change concerns the commit through a call site
+    in a changed file (the values passed there made it): it is shown at the innermost such
+    ``module`` block, with the module's own location kept under ``declared``.
+    """
+    if concerns(item.get("file"), hook_plan, cwd):
+        return item
+    for hop in reversed(call_sites(item)):
+        if concerns(hop.get("file"), hook_plan, cwd):
+            return {**item, "file": hop.get("file"), "line": hop.get("line"),
+                    "end_line": hop.get("end_line"),
+                    "declared": {"file": item.get("file"), "line": item.get("line"),
+                                 "end_line": item.get("end_line")}}
+    return None
+
+
 def filter_document(document: dict[str, Any], hook_plan: HookPlan,
                     cwd: Path | None = None) -> tuple[dict[str, Any], int]:
     """The report restricted to what concerns the changed files, and how many errors were
@@ -197,8 +216,11 @@ def filter_document(document: dict[str, Any], hook_plan: HookPlan,
         return [i for i in items if concerns(i.get("file"), hook_plan, cwd)]
 
     filtered = dict(document)
-    for key in ("findings", "unresolved", "errors", "not_scanned"):
+    for key in ("errors", "not_scanned"):
         filtered[key] = keep(document.get(key) or [])
+    for key in ("findings", "unresolved"):
+        filtered[key] = [placed for placed in (_placed(i, hook_plan, cwd)
+                                               for i in document.get(key) or []) if placed]
     filtered["chains"] = [
         c for c in document.get("chains") or []
         if any(concerns(f, hook_plan, cwd) for f in _files_in(c))

@@ -10,8 +10,9 @@ from conftest import OPEN_NSG, write_tree
 TOP_LEVEL = {"version", "tool", "findings", "chains", "unresolved", "errors", "not_scanned",
              "jit_status", "summary", "warnings"}
 FINDING = {"rule_id", "severity", "title", "message", "resource", "resource_type", "file", "line",
-           "end_line", "evidence", "suppressed", "suppression", "fingerprint"}
-UNRESOLVED = {"rule_id", "resource", "resource_type", "file", "line", "end_line", "reason"}
+           "end_line", "evidence", "via", "suppressed", "suppression", "fingerprint"}
+UNRESOLVED = {"rule_id", "resource", "resource_type", "file", "line", "end_line", "reason",
+              "via"}
 ERROR = {"file", "line", "column", "message"}
 SUMMARY = {"files_scanned", "resources", "findings", "chains", "by_severity", "suppressed",
            "unresolved",

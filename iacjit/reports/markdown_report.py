@@ -24,6 +24,7 @@ from urllib.parse import quote
 from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup
 
+from iacjit.reports.call_sites import editable, via_text
 from iacjit.reports.locations import LinkBuilder, link_builder
 
 MARKER = "<!-- iacjit-report -->"
@@ -190,7 +191,8 @@ def render(document: dict[str, Any], color: bool = False, *,
     def attempt(limit: int | None) -> str:
         context = _context(document, limit)
         context["max_chars"] = max_chars
-        return template.render(where=where, attack_diagrams=mermaid_blocks, **context)
+        return template.render(where=where, attack_diagrams=mermaid_blocks, editable=editable,
+                               via_text=via_text, **context)
 
     text = attempt(None)
     if len(text) <= max_chars:

@@ -12,6 +12,9 @@ exactly what the JSON contract says. Choices, and why (docs/sarif.md has the use
 * A value that is unknown before deployment is never a silent pass: unresolved checks become
   ``warning`` results of a child rule ``<rule>/unresolved`` (not the rule itself, whose
   severity would overstate them).
+* A result inside a module carries the ``module`` blocks that lead to it as
+  ``relatedLocations``; one inside a downloaded module (``.terraform/modules``, not in the
+  repository) is located at the innermost call site the user can edit.
 * Unreadable inputs and deliberately skipped ones are tool notifications, not results: they
   are facts about the run, not about the code.
 """
@@ -26,6 +29,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
+from iacjit.reports.call_sites import call_sites, editable, via_text
 from iacjit.reports.locations import repo_relative
 from iacjit.rules import ALL_RULES, rule_by_id
 from iacjit.rules.base import Rule
@@ -198,16 +202,40 @@ def _finding_fingerprint(f: dict[str, Any], locator: _Locator) -> str:
                    f.get("evidence") or {})
 
 
+def _call_site_locations(item: dict[str, Any], at: dict[str, Any],
+                         locator: _Locator) -> list[dict[str, Any]]:
+    """``relatedLocations`` for a result inside a module: each ``module`` block from the root
+    down, and the declaration itself when the result is shown at a call site instead."""
+    related: list[dict[str, Any]] = []
+    for hop in call_sites(item):
+        related.append({
+            "id": len(related) + 1,
+            "physicalLocation": locator.physical(hop.get("file"), hop.get("line"),
+                                                 hop.get("end_line")),
+            "message": {"text": f"via {_text(hop.get('module'))}"},
+        })
+    if related and at.get("file") != item.get("file"):
+        related.append({
+            "id": len(related) + 1,
+            "physicalLocation": locator.physical(item.get("file"), item.get("line"),
+                                                 item.get("end_line")),
+            "message": {"text": f"declared in the downloaded module as "
+                                f"{_text(item.get('resource'))}"},
+        })
+    return related
+
+
 def _finding_result(f: dict[str, Any], index: int, locator: _Locator) -> dict[str, Any]:
     severity = f.get("severity", "high")
+    at = editable(f)
     result: dict[str, Any] = {
         "ruleId": f["rule_id"],
         "ruleIndex": index,
         "level": LEVEL.get(severity, "error"),
-        "message": {"text": f"{_text(f.get('message'))} [{_text(f.get('resource'))}]"},
+        "message": {"text": f"{_text(f.get('message'))} [{_text(f.get('resource'))}]"
+                            + (f" ({_text(via_text(f))})" if via_text(f) else "")},
         "locations": [{
-            "physicalLocation": locator.physical(f.get("file"), f.get("line"),
-                                                 f.get("end_line")),
+            "physicalLocation": locator.physical(at["file"], at["line"], at["end_line"]),
             "logicalLocations": [{"fullyQualifiedName": str(f.get("resource")),
                                   "kind": "resource"}],
         }],
@@ -220,6 +248,9 @@ def _finding_result(f: dict[str, Any], index: int, locator: _Locator) -> dict[st
             "evidence": f.get("evidence") or {},
         },
     }
+    related = _call_site_locations(f, at, locator)
+    if related:
+        result["relatedLocations"] = related
     suppressions = _suppressions(f)
     if suppressions:
         result["suppressions"] = suppressions
@@ -227,15 +258,16 @@ def _finding_result(f: dict[str, Any], index: int, locator: _Locator) -> dict[st
 
 
 def _unresolved_result(u: dict[str, Any], index: int, locator: _Locator) -> dict[str, Any]:
-    return {
+    at = editable(u)
+    result: dict[str, Any] = {
         "ruleId": f"{u['rule_id']}/unresolved",
         "ruleIndex": index,
         "level": "warning",
         "message": {"text": f"{u['rule_id']} could not be decided for "
-                            f"{_text(u.get('resource'))}: {_text(u.get('reason'))}"},
+                            f"{_text(u.get('resource'))}: {_text(u.get('reason'))}"
+                            + (f" ({_text(via_text(u))})" if via_text(u) else "")},
         "locations": [{
-            "physicalLocation": locator.physical(u.get("file"), u.get("line"),
-                                                 u.get("end_line")),
+            "physicalLocation": locator.physical(at["file"], at["line"], at["end_line"]),
             "logicalLocations": [{"fullyQualifiedName": str(u.get("resource")),
                                   "kind": "resource"}],
         }],
@@ -244,6 +276,10 @@ def _unresolved_result(u: dict[str, Any], index: int, locator: _Locator) -> dict
             u.get("rule_id"), u.get("reason"))},
         "properties": {"resource": u.get("resource"), "resourceType": u.get("resource_type")},
     }
+    related = _call_site_locations(u, at, locator)
+    if related:
+        result["relatedLocations"] = related
+    return result
 
 
 def _chain_result(chain: dict[str, Any], index: int, locator: _Locator) -> dict[str, Any]:

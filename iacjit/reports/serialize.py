@@ -11,6 +11,7 @@ from typing import Any
 
 from iacjit import __version__
 from iacjit.chains.evaluator import ChainHit, Fix
+from iacjit.model.raw import RawResource
 from iacjit.model.values import ResourceRef, Unknown
 from iacjit.rules.base import SEVERITIES, Finding, Unresolved
 from iacjit.scan import ScanResult
@@ -30,6 +31,12 @@ def plain(value: Any) -> Any:
     return value
 
 
+def via(resource: RawResource) -> list[dict[str, Any]]:
+    """The module calls from the root down to the resource (empty outside modules)."""
+    return [{"module": site.module, "file": site.file, "line": site.line,
+             "end_line": site.end_line} for site in resource.via]
+
+
 def finding(item: Finding) -> dict[str, Any]:
     return {
         "rule_id": item.rule_id,
@@ -42,6 +49,7 @@ def finding(item: Finding) -> dict[str, Any]:
         "line": item.span.line,
         "end_line": item.span.end_line,
         "evidence": plain(item.evidence),
+        "via": via(item.resource),
         "suppressed": item.suppressed,
         "suppression": item.suppression,
         "fingerprint": item.fingerprint,
@@ -57,13 +65,14 @@ def unresolved(item: Unresolved) -> dict[str, Any]:
         "line": item.span.line,
         "end_line": item.span.end_line,
         "reason": item.reason,
+        "via": via(item.resource),
     }
 
 
 def finding_ref(item: Finding) -> dict[str, Any]:
     """How a chain points at the findings it joins."""
     return {"rule_id": item.rule_id, "resource": item.resource.address,
-            "file": item.resource.file, "line": item.span.line}
+            "file": item.resource.file, "line": item.span.line, "via": via(item.resource)}
 
 
 def _fix(fix: Fix) -> dict[str, Any]:

@@ -6,6 +6,8 @@ import re
 from itertools import groupby
 from typing import Any
 
+from iacjit.reports.call_sites import via_text
+
 _COLORS = {"critical": "1;35", "high": "1;31", "medium": "33", "low": "36", "dim": "2",
            "ok": "32", "bold": "1"}
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
@@ -46,6 +48,11 @@ def render(document: dict[str, Any], color: bool = False) -> str:
             lines.append(f"  {clean(file)}:{f['line']}  {paint(label, f['severity'])}  "
                          f"{f['rule_id']}  {clean(f['resource'])}")
             lines.append(f"      {clean(f['message'])}")
+            if via_text(f):
+                lines.append(f"      {clean(via_text(f))}")
+            if isinstance(f.get("declared"), dict):  # placed at its call site (the hook)
+                lines.append(f"      declared in {clean(f['declared'].get('file'))}:"
+                             f"{f['declared'].get('line')}")
         lines.append("")
     if document["unresolved"]:
         lines.append(paint("Unresolved (a deciding value is unknown before deployment):", "bold"))
@@ -53,6 +60,8 @@ def render(document: dict[str, Any], color: bool = False) -> str:
             lines.append(f"  {clean(u['file'])}:{u['line']}  {u['rule_id']}  "
                          f"{clean(u['resource'])}")
             lines.append(f"      {clean(u['reason'])}")
+            if via_text(u):
+                lines.append(f"      {clean(via_text(u))}")
         lines.append("")
     if document["not_scanned"]:
         lines.append(paint("Not scanned:", "bold"))
