@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from iacjit.model.raw import RawResource, Span
+from iacjit.model.raw import CallSite, RawResource, Span
 from iacjit.suppressions.model import INLINE, Note, Suppression, parse_date
 
 MARKER = re.compile(r"iacjit:ignore\b", re.IGNORECASE)
@@ -232,7 +232,9 @@ def collect(resources: Iterable[RawResource], notes: list[Note],
     """Every inline suppression of the scanned resources; each file is read once."""
     by_file: dict[str, list[RawResource]] = {}
     found: list[Suppression] = []
-    for resource in resources:
+    resources = list(resources)
+    stand_ins, inside = _call_site_anchors(resources)
+    for resource in [*resources, *stand_ins]:
         found.extend(metadata_suppressions(resource, notes))
         if resource.source_format in _TEXT_FORMATS and not resource.file.lower().endswith(
                 (".json", ".template")):
@@ -246,4 +248,30 @@ def collect(resources: Iterable[RawResource], notes: list[Note],
         if fmt == "cloudformation" and text.lstrip().startswith("{"):
             continue  # CloudFormation JSON has no comments
         found.extend(comment_suppressions(path, text, fmt, located, notes))
+    for suppression in found:
+        if any(id(r) in inside for r in suppression.resources):
+            suppression.resources = [inner for r in suppression.resources
+                                     for inner in inside.get(id(r), (r,))]
+            suppression.inside = False  # about the whole module call, not a nested block
     return found
+
+
+def _call_site_anchors(resources: list[RawResource],
+                       ) -> tuple[list[RawResource], dict[int, list[RawResource]]]:
+    """A suppression comment on a ``module`` block applies to every resource inside the call
+    (at any depth): each call site becomes a stand-in resource that comments attach to.
+    Returns the stand-ins and, by stand-in id, the resources declared inside the call."""
+    stand_ins: list[RawResource] = []
+    inside: dict[int, list[RawResource]] = {}
+    by_site: dict[CallSite, RawResource] = {}
+    for resource in resources:
+        for site in resource.via:
+            stand_in = by_site.get(site)
+            if stand_in is None:
+                stand_in = RawResource("module", site.module, site.file,
+                                       Span(site.line, site.end_line), {}, "terraform")
+                by_site[site] = stand_in
+                stand_ins.append(stand_in)
+                inside[id(stand_in)] = []
+            inside[id(stand_in)].append(resource)
+    return stand_ins, inside
