@@ -65,7 +65,8 @@ def test_remote_sources_are_listed_not_fetched(no_network, scan_files):
         ("linked template https://example.com/t.json",
          "linked templates are not fetched; scan the linked template file directly"),
         ("module.net (git::https://example.com/net.git)",
-         "remote module sources are not fetched"),
+         "remote module not downloaded: run `terraform init -backend=false` in the root "
+         "before the scan"),
     ]
 
 
