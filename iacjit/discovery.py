@@ -7,6 +7,7 @@ Terraform is read per directory (each directory is one root), everything else pe
 from __future__ import annotations
 
 import fnmatch
+import functools
 import os
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -125,3 +126,22 @@ def discover(paths: Iterable[Path], excluded: Iterable[str] = ()) -> Inputs:
                 inputs.unreadable.append((candidate, "not a regular file (a FIFO, socket or "
                                                      "device); not read"))
     return inputs
+
+
+def display_path(path: Path) -> str:
+    """Paths are shown relative to the current directory when they are below it."""
+    return _display(path, os.getcwd())
+
+
+@functools.lru_cache(maxsize=65536)
+def _display(path: Path, cwd: str) -> str:
+    """Memoised: a scan asks for each file's name several times, and resolving is syscalls."""
+    try:
+        return path.resolve().relative_to(Path(cwd).resolve()).as_posix()
+    except (ValueError, OSError, RuntimeError):  # RuntimeError: a symlink loop (Python < 3.13)
+        return path.as_posix()
+
+
+def forget_display_paths() -> None:
+    """Start a scan's own view of the file system: names memoised by earlier scans may be stale."""
+    _display.cache_clear()

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from iacjit.parsers.options import ParseOptions
+from iacjit.parsers.common.options import ParseOptions
 from iacjit.rules import ALL_RULES, ZT_NET_001
 from iacjit.scan import ScanResult, run_scan
 

@@ -9,15 +9,15 @@ import pytest
 from iacjit.model.values import DEPLOYMENT_RESOURCE_GROUP as RG
 from iacjit.model.values import DEPLOYMENT_SUBSCRIPTION as SUB
 from iacjit.model.values import Unknown
-from iacjit.parsers.arm_expressions import (
+from iacjit.parsers.arm.expressions import (
     EvalContext,
     EvaluationLimit,
     LazyValues,
     UserFunction,
     evaluate,
 )
-from iacjit.parsers.arm_values import Budget
-from iacjit.parsers.options import Limits
+from iacjit.parsers.arm.values import Budget
+from iacjit.parsers.common.options import Limits
 
 RG_ID = f"/subscriptions/{SUB}/resourceGroups/{RG}"
 

@@ -11,9 +11,9 @@ import pytest
 
 from iacjit.model.raw import Span
 from iacjit.model.values import DEPLOYMENT_RESOURCE_GROUP, DEPLOYMENT_SUBSCRIPTION, Unknown
-from iacjit.parsers import arm_source
-from iacjit.parsers.arm import parse_file
-from iacjit.parsers.options import Limits, ParseOptions
+from iacjit.parsers.arm.parser import parse_file
+from iacjit.parsers.common import located_json as arm_source
+from iacjit.parsers.common.options import Limits, ParseOptions
 from iacjit.rules import ZT_NET_001
 from iacjit.scan import run_scan
 

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from iacjit.model.values import DEPLOYMENT_RESOURCE_GROUP, DEPLOYMENT_SUBSCRIPTION, Unknown
-from iacjit.parsers.bicep import local_module_files, parse_file
-from iacjit.parsers.options import Limits, ParseOptions
+from iacjit.parsers.bicep.parser import local_module_files, parse_file
+from iacjit.parsers.common.options import Limits, ParseOptions
 
 RG = f"/subscriptions/{DEPLOYMENT_SUBSCRIPTION}/resourceGroups/{DEPLOYMENT_RESOURCE_GROUP}"
 NSG_TYPE = "Microsoft.Network/networkSecurityGroups"
@@ -592,8 +592,7 @@ def test_integer_overflow_is_unknown(tmp_path):
 
 
 def test_placeholders_match_the_arm_parser(tmp_path):
-    from iacjit.parsers import arm_functions
-
+    from iacjit.parsers.arm import functions as arm_functions
     got = value_of(tmp_path, "[uniqueString(resourceGroup().id), guid('a', 'b')]")
     rg_id = f"/subscriptions/{DEPLOYMENT_SUBSCRIPTION}/resourceGroups/{DEPLOYMENT_RESOURCE_GROUP}"
     assert got == [

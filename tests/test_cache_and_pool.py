@@ -10,11 +10,11 @@ from pathlib import Path
 
 import pytest
 
-from iacjit import cache as cache_module
-from iacjit import fastparse
-from iacjit.cache import Cache
-from iacjit.fastparse import FileParses
-from iacjit.parsers.options import ParseOptions
+from iacjit.cache import pool
+from iacjit.cache import store as cache_module
+from iacjit.cache.files import FileParses
+from iacjit.cache.store import Cache
+from iacjit.parsers.common.options import ParseOptions
 from iacjit.progress import Printer
 from iacjit.reports.serialize import to_document
 from iacjit.scan import display_path, parse_inputs, run_scan
@@ -161,9 +161,9 @@ def test_pool_gives_the_same_results(tmp_path, monkeypatch):
         for name, source in SAMPLES.items():
             shutil.copytree(source, tmp_path / "src" / f"{name}-{index}")
     monkeypatch.chdir(tmp_path)
-    monkeypatch.setattr(fastparse, "MIN_POOL_FILES", 1)
-    monkeypatch.setattr(fastparse, "MIN_POOL_BYTES", 0)
-    monkeypatch.setattr(fastparse, "CHUNK_FILES", 2)
+    monkeypatch.setattr(pool, "MIN_POOL_FILES", 1)
+    monkeypatch.setattr(pool, "MIN_POOL_BYTES", 0)
+    monkeypatch.setattr(pool, "CHUNK_FILES", 2)
 
     def scan(jobs: int, cache: Cache | None = None):
         parses = FileParses(ParseOptions(), display_path, cache, jobs=jobs)
@@ -187,9 +187,9 @@ def test_identical_files_are_parsed_once_in_the_pool(tmp_path, monkeypatch):
     for index in range(4):
         shutil.copytree(SAMPLES["tf-azure"], tmp_path / "src" / f"copy-{index}")
     monkeypatch.chdir(tmp_path)
-    monkeypatch.setattr(fastparse, "MIN_POOL_FILES", 1)
-    monkeypatch.setattr(fastparse, "MIN_POOL_BYTES", 0)
-    monkeypatch.setattr(fastparse, "CHUNK_FILES", 1)
+    monkeypatch.setattr(pool, "MIN_POOL_FILES", 1)
+    monkeypatch.setattr(pool, "MIN_POOL_BYTES", 0)
+    monkeypatch.setattr(pool, "CHUNK_FILES", 1)
     parses = FileParses(ParseOptions(), display_path, Cache(tmp_path / "cache"), jobs=2)
     reports: list[tuple[int, int]] = []
     parsed, _ = parse_inputs([Path("src")], ParseOptions(), parses=parses,
@@ -207,8 +207,8 @@ def test_identical_files_are_parsed_once_in_the_pool(tmp_path, monkeypatch):
 def test_pool_failure_falls_back_to_parsing_here(tmp_path, monkeypatch):
     shutil.copytree(SAMPLES["tf-azure"], tmp_path / "src")
     monkeypatch.chdir(tmp_path)
-    monkeypatch.setattr(fastparse, "MIN_POOL_FILES", 1)
-    monkeypatch.setattr(fastparse, "MIN_POOL_BYTES", 0)
+    monkeypatch.setattr(pool, "MIN_POOL_FILES", 1)
+    monkeypatch.setattr(pool, "MIN_POOL_BYTES", 0)
 
     def broken(*args, **kwargs):
         raise OSError("no processes here")

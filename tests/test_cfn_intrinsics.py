@@ -7,7 +7,7 @@ import base64
 import pytest
 
 from iacjit.model.values import ResourceRef, Unknown
-from iacjit.parsers.cfn_intrinsics import (
+from iacjit.parsers.cloudformation.intrinsics import (
     NO_VALUE,
     Evaluator,
     Problem,

@@ -9,8 +9,8 @@ import pytest
 
 from iacjit.model.raw import Span
 from iacjit.model.values import Unknown
-from iacjit.parsers import cfn_loader
-from iacjit.parsers.cfn_loader import load
+from iacjit.parsers.cloudformation import loader as cfn_loader
+from iacjit.parsers.cloudformation.loader import load
 
 
 def value_of(text: str):

@@ -10,8 +10,8 @@ import pytest
 
 from iacjit.model.raw import Span
 from iacjit.model.values import ResourceRef, Unknown
-from iacjit.parsers.cloudformation import parse_file, read_parameter_file
-from iacjit.parsers.options import Limits, ParseOptions
+from iacjit.parsers.cloudformation.parser import parse_file, read_parameter_file
+from iacjit.parsers.common.options import Limits, ParseOptions
 
 REPO = Path(__file__).resolve().parent.parent
 SAMPLES = REPO / "samples" / "cloudformation"

@@ -233,7 +233,7 @@ def test_cli_config_baseline(iacjit_bin, tmp_path):
 
 def test_exclude_names_and_path_patterns(scan_files):
     """A name skips every directory so named; an entry with '/' or '*' matches paths."""
-    from iacjit.parsers.options import ParseOptions
+    from iacjit.parsers.common.options import ParseOptions
 
     nsg = 'resource "azurerm_network_security_group" "n" {\n  name = "n"\n}\n'
     files = {"legacy/main.tf": nsg, "envs/dev/main.tf": nsg, "envs/prod/main.tf": nsg,

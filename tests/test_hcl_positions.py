@@ -65,8 +65,8 @@ def test_samples_parse_the_same_as_with_propagated_positions():
 
 
 def test_tables_are_kept_in_the_cache(tmp_path, monkeypatch):
-    from iacjit import fastparse
-    from iacjit.cache import Cache
+    from iacjit.cache import files as fastparse
+    from iacjit.cache.store import Cache
 
     monkeypatch.setattr(hcl, "_parser", None)
     fastparse.ready_hcl_parser(Cache(tmp_path / "cache"))

@@ -13,12 +13,15 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from iacjit.model.raw import ParseResult
-from iacjit.parsers import arm, bicep, cloudformation, terraform_plan
-from iacjit.parsers.arm_expressions import EvalContext, evaluate
-from iacjit.parsers.options import ParseOptions
+from iacjit.parsers.arm import parser as arm
+from iacjit.parsers.arm.expressions import EvalContext, evaluate
+from iacjit.parsers.bicep import parser as bicep
+from iacjit.parsers.cloudformation import parser as cloudformation
+from iacjit.parsers.common.options import ParseOptions
 from iacjit.parsers.terraform.evaluator import Scope, evaluate_safely
 from iacjit.parsers.terraform.hcl import parse_expression
 from iacjit.parsers.terraform.roots import _NoNames
+from iacjit.parsers.terraform_plan import parser as terraform_plan
 from iacjit.scan import run_scan
 
 FAST = settings(max_examples=150, deadline=2000, derandomize=True,

@@ -1,4 +1,4 @@
-"""The report cache (iacjit.report_cache): a warm scan with nothing changed writes the stored
+"""The report cache (iacjit.cache.report): a warm scan with nothing changed writes the stored
 report without scanning, byte for byte what a fresh scan writes, and anything that changes the
 report's bytes (docs/performance.md) makes it scan again."""
 

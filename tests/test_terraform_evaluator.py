@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from iacjit.model.values import ResourceRef, Unknown
-from iacjit.parsers.options import ParseOptions
+from iacjit.parsers.common.options import ParseOptions
 
 
 def attrs_of(result, address):

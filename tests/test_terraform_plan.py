@@ -12,10 +12,10 @@ import pytest
 
 from iacjit.model.raw import Span
 from iacjit.model.values import ResourceRef, Unknown
-from iacjit.parsers.arm_source import locate
-from iacjit.parsers.options import Limits, ParseOptions
-from iacjit.parsers.terraform_plan import SOURCE_FORMAT, parse_file
-from iacjit.parsers.terraform_plan_marks import marks_for
+from iacjit.parsers.common.located_json import locate
+from iacjit.parsers.common.options import Limits, ParseOptions
+from iacjit.parsers.terraform_plan.marks import marks_for
+from iacjit.parsers.terraform_plan.parser import SOURCE_FORMAT, parse_file
 from iacjit.scan import run_scan
 
 REPO = Path(__file__).resolve().parent.parent

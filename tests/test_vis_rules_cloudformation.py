@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from iacjit.parsers.options import ParseOptions
+from iacjit.parsers.common.options import ParseOptions
 from iacjit.providers import build_model
 from iacjit.rules.base import Settings
 from iacjit.rules.jit_status import jit_status

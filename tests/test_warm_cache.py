@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from iacjit import plan_cache
-from iacjit.cache import FORMAT, Cache
-from iacjit.parsers.options import ParseOptions
+from iacjit.cache import plan as plan_cache
+from iacjit.cache.store import FORMAT, Cache
+from iacjit.parsers.common.options import ParseOptions
 
 REPO = Path(__file__).resolve().parent.parent
 SAMPLE = REPO / "samples/terraform/azure/vulnerable"

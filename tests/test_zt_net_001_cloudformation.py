@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from iacjit.model.raw import Span
-from iacjit.parsers.options import ParseOptions
+from iacjit.parsers.common.options import ParseOptions
 
 REPO = Path(__file__).resolve().parent.parent
 SAMPLES = REPO / "samples" / "cloudformation"

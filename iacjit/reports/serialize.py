@@ -13,8 +13,8 @@ from iacjit import __version__
 from iacjit.chains.evaluator import ChainHit, Fix
 from iacjit.model.raw import RawResource
 from iacjit.model.values import ResourceRef, Unknown
+from iacjit.result import ScanResult
 from iacjit.rules.base import SEVERITIES, Finding, Unresolved
-from iacjit.scan import ScanResult
 
 SCHEMA_VERSION = 1
 

@@ -2,7 +2,7 @@
 
 The rule modules (and with them the model, the semantics and the providers) are imported on
 first use of :data:`ALL_RULES`, :func:`rule_by_id` or a ``ZT_*`` name: choosing which rules
-run, or serving a cached report (iacjit.report_cache), needs only :data:`RULE_IDS`.
+run, or serving a cached report (iacjit.cache.report), needs only :data:`RULE_IDS`.
 """
 
 from __future__ import annotations

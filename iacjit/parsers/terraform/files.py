@@ -1,7 +1,7 @@
 """One Terraform file (``.tf`` or HCL ``.tfvars``) → its AST and the problems found reading it.
 
 A pure function of the file's bytes, so it can run in a worker process and its result can be
-cached by content (see :mod:`iacjit.fastparse`).
+cached by content (see :mod:`iacjit.cache.files`).
 """
 
 from __future__ import annotations
@@ -9,10 +9,10 @@ from __future__ import annotations
 from pathlib import Path
 
 from iacjit.model.raw import InputError
-from iacjit.parsers.options import Limits
+from iacjit.parsers.common.options import Limits
+from iacjit.parsers.common.text import TextError, read_text
 from iacjit.parsers.terraform import ast
 from iacjit.parsers.terraform.hcl import HclError, parse_body
-from iacjit.parsers.text import TextError, read_text
 
 
 def parse_tf_file(path: Path, shown: str, limits: Limits) -> tuple[ast.Body | None,

@@ -62,7 +62,7 @@ def position_free_tables() -> dict[str, Any] | None:
     lark's position propagation wraps every reduction and costs about 40% of a parse; the AST
     needs only the first and last line of attributes and blocks, which the tokens carry.
     Building the tables from the grammar takes ~2 s, so they are taken from python-hcl2's own
-    parser (loaded from its cache).  Deriving them costs ~0.15 s, so iacjit.fastparse keeps
+    parser (loaded from its cache).  Deriving them costs ~0.15 s, so iacjit.cache.files keeps
     them in iacjit's cache and hands them to :func:`use_tables`.
     """
     from hcl2.parser import parser as stock_parser

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from iacjit.model.raw import InputError
-from iacjit.parsers.text import TextError, read_text
+from iacjit.parsers.common.text import TextError, read_text
 
 MANIFEST = Path(".terraform") / "modules" / "modules.json"
 INIT_HINT = "run `terraform init -backend=false` in the root before the scan"

@@ -14,14 +14,14 @@ from typing import Any
 
 from iacjit.model.raw import InputError, ParseResult
 from iacjit.model.values import Unknown
-from iacjit.parsers.options import ParseOptions
+from iacjit.parsers.common.options import ParseOptions
+from iacjit.parsers.common.text import TextError, read_text
 from iacjit.parsers.terraform import ast
 from iacjit.parsers.terraform.evaluator import Scope, evaluate_safely
 from iacjit.parsers.terraform.files import parse_tf_file
 from iacjit.parsers.terraform.hcl import HclError, load_hcl2, parse_expression
 from iacjit.parsers.terraform.manifest import MANIFEST, Manifest, read_manifest
 from iacjit.parsers.terraform.module import Declarations, ModuleInstance, Origin
-from iacjit.parsers.text import TextError, read_text
 
 FileParser = Callable[[Path, str], tuple["ast.Body | None", list[InputError]]]
 
@@ -43,7 +43,7 @@ class Loader:
                  parse_file: FileParser | None = None):
         self.options = options
         self.display = display
-        # (path, shown) -> (Body or None, errors); iacjit.fastparse adds a cache and a pool.
+        # (path, shown) -> (Body or None, errors); iacjit.cache.files adds a cache and a pool.
         self.parse_file = parse_file or (lambda p, shown: parse_tf_file(p, shown, options.limits))
         self.errors: list[InputError] = []
         self._reported: set[InputError] = set()

@@ -1,0 +1,2 @@
+"""CloudFormation: JSON and YAML templates with their short-form tags, parameters and the
+intrinsic functions."""
