@@ -15,7 +15,13 @@ from typing import TYPE_CHECKING, Any
 from iacjit.model.raw import CallSite, InputError, NotScanned
 from iacjit.model.values import Unknown
 from iacjit.parsers.terraform.evaluator import Lazy, evaluate_safely
-from iacjit.parsers.terraform.module import META_ATTRIBUTES, ModuleInstance, Origin, expand
+from iacjit.parsers.terraform.module import (
+    META_ATTRIBUTES,
+    ModuleInstance,
+    Origin,
+    expand,
+    instance_key,
+)
 
 if TYPE_CHECKING:
     from iacjit.parsers.terraform import ast
@@ -108,7 +114,7 @@ def call_module(instance: ModuleInstance, name: str) -> Any:
     if "count" in attributes and "" not in outputs:
         return list(outputs.values())
     if "for_each" in attributes and "" not in outputs:
-        return {ModuleInstance._key(s): o for s, o in outputs.items()}
+        return {instance_key(s): o for s, o in outputs.items()}
     return outputs.get("") or Unknown(f"module {name!r} has no instances")
 
 

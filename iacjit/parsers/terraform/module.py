@@ -76,6 +76,11 @@ def _index_suffix(key: Any) -> str:
     return f"[{key}]" if isinstance(key, int) else f'["{key}"]'
 
 
+def instance_key(suffix: str) -> str:
+    """The for_each key of an address suffix: ``["web"]`` -> ``web``."""
+    return suffix[2:-2]
+
+
 def expand(block: ast.Block, scope: Scope, limit: int) -> tuple[list[tuple[str, dict]], str | None]:
     """Instances of a block with count/for_each: (address suffix, bindings), plus a problem."""
     attrs = block.body.attributes
@@ -229,15 +234,11 @@ class ModuleInstance:
             if "count" in block.body.attributes and "" not in objects:
                 value = list(objects.values())
             elif "for_each" in block.body.attributes and "" not in objects:
-                value = {self._key(s): o for s, o in objects.items()}
+                value = {instance_key(s): o for s, o in objects.items()}
             else:
                 value = objects.get("") or Unknown(f"{address} has no instances")
         self._resource_objects[key] = value
         return value
-
-    @staticmethod
-    def _key(suffix: str) -> str:
-        return suffix[2:-2]
 
     def _instance_object(self, block: ast.Block, address: str, bindings: dict) -> Lazy:
         scope = self.scope.child(**bindings)
@@ -352,7 +353,7 @@ class ModuleInstance:
 
     def _call_module(self, name: str) -> Any:
         """Evaluate one module call: emit its resources, return its outputs object."""
-        from iacjit.parsers.terraform.calls import call_module
+        from iacjit.parsers.terraform.calls import call_module  # calls imports this module
 
         return call_module(self, name)
 
