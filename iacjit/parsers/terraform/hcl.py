@@ -7,6 +7,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from iacjit.parsers.terraform import ast
+from iacjit.parsers.terraform.engine import Engine, Rejected
 
 
 class HclError(Exception):
@@ -42,6 +43,7 @@ def load_hcl2() -> None:
 
 
 _parser: Any = None
+_engine: Engine | None = None
 
 
 def tree_parser() -> Any:
@@ -80,7 +82,7 @@ def position_free_tables() -> dict[str, Any] | None:
 def use_tables(tables: Any) -> bool:
     """Parse with *tables* from :func:`position_free_tables`; False (and nothing changed) when
     they cannot be loaded."""
-    global _parser
+    global _parser, _engine
     if not isinstance(tables, dict):
         return False
     from lark import Lark
@@ -92,6 +94,10 @@ def use_tables(tables: Any) -> bool:
     if loaded.options.propagate_positions is not False:
         return False
     _parser = loaded
+    try:
+        _engine = Engine(loaded)
+    except Rejected:  # lark's parser is built differently than the engine expects: use lark
+        _engine = None
     return True
 
 
@@ -149,6 +155,18 @@ def _describe(exc: Exception) -> str:
     return str(exc).splitlines()[0] if str(exc) else exc.__class__.__name__
 
 
+def parse_tree(text: str) -> Any:
+    """The lark tree of *text*: from :mod:`~iacjit.parsers.terraform.engine` when it accepts
+    the text, else from lark itself (which also raises the errors a person reads)."""
+    parser = tree_parser()
+    if _engine is not None:
+        try:
+            return _engine.parse(text)
+        except Rejected:
+            pass
+    return parser.parse(text)
+
+
 def parse_body(text: str) -> ast.Body:
     """Parse a whole file (or tfvars) into a Body; raises HclError."""
     load_hcl2()
@@ -156,7 +174,7 @@ def parse_body(text: str) -> ast.Body:
         text += "\n"
     try:
         with _gc_paused():
-            tree = tree_parser().parse(text + "\n")  # the extra line end, as python-hcl2 does
+            tree = parse_tree(text + "\n")  # the extra line end, as python-hcl2 does
         return ast.body(tree.children[0])
     except RecursionError:
         raise HclError("nesting too deep to parse") from None
