@@ -84,8 +84,11 @@ def test_input_that_does_not_match_the_type_is_an_error_at_the_caller(scan_net, 
     assert (error.file, error.line) == ("envs/prod/main.tf", 9)  # the security_rules argument
     assert "module.nsg" in error.message and "Terraform would refuse the plan" in error.message
     assert 'element "ssh": attribute "priority": a number is required' in error.message
-    # never a silent pass: the rule that read the value is undecided
+    # never a silent pass: the rule that read the value is undecided, at the call site too
     assert not _net(result) and not result.findings
+    (undecided,) = result.unresolved
+    assert "does not match its type" in undecided.reason
+    assert [s.module for s in undecided.resource.via] == ["module.nsg"]
     assert result.resources  # the rest of the module is still evaluated
 
 
@@ -349,3 +352,39 @@ def test_hook_places_a_downloaded_module_finding_at_the_changed_call(iacjit_bin,
     assert [(f["file"], f["line"]) for f in ssh] == [("envs/prod/main.tf", 2)]
     assert ssh[0]["declared"]["file"] == f"envs/prod/{AVM_DIR}/main.rules.tf"
     assert proc.returncode == 1
+
+
+VM_BEHIND_MODULE_NSG = '''
+resource "azurerm_public_ip" "vm" {
+  name              = "vm-pip"
+  allocation_method = "Static"
+  sku               = "Standard"
+}
+resource "azurerm_network_interface" "vm" {
+  name = "vm-nic"
+  ip_configuration {
+    name                 = "internal"
+    public_ip_address_id = azurerm_public_ip.vm.id
+  }
+}
+resource "azurerm_network_interface_security_group_association" "vm" {
+  network_interface_id      = azurerm_network_interface.vm.id
+  network_security_group_id = module.nsg.resource_id
+}
+resource "azurerm_linux_virtual_machine" "vm" {
+  name                  = "web-vm"
+  network_interface_ids = [azurerm_network_interface.vm.id]
+}
+'''
+
+
+def test_chain_fix_in_a_downloaded_module_points_at_the_call(iacjit_bin, tmp_path):
+    _avm_root(tmp_path, AVM_CALL + VM_BEHIND_MODULE_NSG)
+    proc = _scan_cli(iacjit_bin, tmp_path, "scan", "envs/prod", "--format", "json")
+    (chain,) = json.loads(proc.stdout)["chains"]
+    (target,) = chain["targets"]
+    assert target["via"] == []  # the VM is the root's own
+    assert target["fix"]["file"] == f"envs/prod/{AVM_DIR}/main.rules.tf"
+    assert [hop["module"] for hop in target["fix"]["via"]] == ["module.nsg"]
+    text = _scan_cli(iacjit_bin, tmp_path, "scan", "envs/prod").stdout
+    assert "it alone opens the path to 'web-vm' (via module.nsg at envs/prod/main.tf:2)" in text

@@ -14,6 +14,7 @@ from typing import Any
 
 from iacjit.chains.definitions import ChainDefinition, Trigger, all_chains
 from iacjit.chains.graph import attack_graph
+from iacjit.model.raw import CallSite
 from iacjit.model.semantic import Model, NetworkRule, VirtualMachine
 from iacjit.rules.base import Finding, Settings
 from iacjit.rules.jit_status import jit_status
@@ -26,6 +27,7 @@ class Fix:
     description: str
     file: str | None = None
     line: int | None = None
+    via: tuple[CallSite, ...] = ()  # the module calls leading to the resource to change
 
 
 @dataclass
@@ -121,12 +123,13 @@ def _fix(kind: str, model: Model, ctx: _VmContext, settings: Settings) -> Fix | 
             return None
         key, rule = found
         return Fix(kind, f"Remove or restrict {_describe_rule(model, key, rule)}: it alone opens "
-                         f"the path to {vm.name!r}", rule.resource.file, rule.span.line)
+                         f"the path to {vm.name!r}", rule.resource.file, rule.span.line,
+                   rule.resource.via)
     if kind == "fix-alert":
         for alert in model.alerts:
             if alert.cloud == vm.cloud and alert.problems:
                 return Fix(kind, f"Fix {alert.kind} {alert.name!r}: {'; '.join(alert.problems)}",
-                           alert.resource.file, alert.resource.span.line)
+                           alert.resource.file, alert.resource.span.line, alert.resource.via)
         return None
     if kind == "extend-jit":
         if vm.cloud != "azure" or jit_status(vm, model, settings).bypassing:
@@ -134,7 +137,8 @@ def _fix(kind: str, model: Model, ctx: _VmContext, settings: Settings) -> Fix | 
         for policy in model.jit_policies:
             ports = ", ".join(str(p) for p in sorted({p for e in ctx.exposures for p in e.ports}))
             return Fix(kind, f"Add VM {vm.name!r} with port(s) {ports} to JIT policy "
-                             f"{policy.name!r}", policy.resource.file, policy.resource.span.line)
+                             f"{policy.name!r}", policy.resource.file, policy.resource.span.line,
+                       policy.resource.via)
         return None
     if kind == "add-alert":
         group = model.groups[next(iter(sorted(ctx.front)))]
@@ -144,12 +148,13 @@ def _fix(kind: str, model: Model, ctx: _VmContext, settings: Settings) -> Fix | 
                 "Add an EventBridge rule on AuthorizeSecurityGroupIngress/"
                 "ModifySecurityGroupRules with a target (or the CIS 4.10 metric filter and alarm)")
         return Fix(kind, f"{text}; it covers {group.name!r} and every other group",
-                   group.resource.file, group.resource.span.line)
+                   group.resource.file, group.resource.span.line, group.resource.via)
     # close-rules: every rule opening the path
     rules = list(ctx.rules.values())
     names = "; ".join(_describe_rule(model, k, r) for k, r in rules)
     first = rules[0][1]
-    return Fix(kind, f"Remove or restrict {names}", first.resource.file, first.span.line)
+    return Fix(kind, f"Remove or restrict {names}", first.resource.file, first.span.line,
+               first.resource.via)
 
 
 class _FindingIndex:

@@ -290,9 +290,10 @@ def _chain_result(chain: dict[str, Any], index: int, locator: _Locator) -> dict[
     trigger_links: list[str] = []
     for t in triggers:
         rid = len(related) + 1
+        at = editable(t)
         related.append({
             "id": rid,
-            "physicalLocation": locator.physical(t.get("file"), t.get("line")),
+            "physicalLocation": locator.physical(at["file"], at["line"]),
             "message": {"text": f"trigger: {t.get('rule_id')} on {_text(t.get('resource'))}"},
         })
         trigger_links.append(f"[{_link_text(t.get('rule_id'))} on "
@@ -302,9 +303,10 @@ def _chain_result(chain: dict[str, Any], index: int, locator: _Locator) -> dict[
         rid = len(related) + 1
         name = t.get("vm_name") or t.get("vm")
         ports = ", ".join(str(p) for p in t.get("ports") or [])
+        at = editable(t)
         related.append({
             "id": rid,
-            "physicalLocation": locator.physical(t.get("file"), t.get("line")),
+            "physicalLocation": locator.physical(at["file"], at["line"]),
             "message": {"text": f"target: {_text(name)}"
                                 + (f" reachable on port(s) {ports}" if ports else "")},
         })
@@ -318,7 +320,7 @@ def _chain_result(chain: dict[str, Any], index: int, locator: _Locator) -> dict[
         text += " Triggered by " + "; ".join(trigger_links) + "."
     if target_links:
         text += " Reaches " + ", ".join(target_links) + "."
-    first = triggers[0] if triggers else (targets[0] if targets else {})
+    first = editable(triggers[0] if triggers else (targets[0] if targets else {}))
     result: dict[str, Any] = {
         "ruleId": chain["chain_id"],
         "ruleIndex": index,

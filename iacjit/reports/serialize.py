@@ -11,7 +11,7 @@ from typing import Any
 
 from iacjit import __version__
 from iacjit.chains.evaluator import ChainHit, Fix
-from iacjit.model.raw import RawResource
+from iacjit.model.raw import CallSite, RawResource
 from iacjit.model.values import ResourceRef, Unknown
 from iacjit.result import ScanResult
 from iacjit.rules.base import SEVERITIES, Finding, Unresolved
@@ -33,8 +33,12 @@ def plain(value: Any) -> Any:
 
 def via(resource: RawResource) -> list[dict[str, Any]]:
     """The module calls from the root down to the resource (empty outside modules)."""
+    return _sites(resource.via)
+
+
+def _sites(sites: tuple[CallSite, ...]) -> list[dict[str, Any]]:
     return [{"module": site.module, "file": site.file, "line": site.line,
-             "end_line": site.end_line} for site in resource.via]
+             "end_line": site.end_line} for site in sites]
 
 
 def finding(item: Finding) -> dict[str, Any]:
@@ -77,7 +81,7 @@ def finding_ref(item: Finding) -> dict[str, Any]:
 
 def _fix(fix: Fix) -> dict[str, Any]:
     return {"kind": fix.kind, "description": fix.description, "file": fix.file,
-            "line": fix.line}
+            "line": fix.line, "via": _sites(fix.via)}
 
 
 def chain(hit: ChainHit) -> dict[str, Any]:
@@ -101,6 +105,7 @@ def chain(hit: ChainHit) -> dict[str, Any]:
                 "file": t.vm.resource.file,
                 "line": t.vm.resource.span.line,
                 "end_line": t.vm.resource.span.end_line,
+                "via": via(t.vm.resource),
                 "ports": t.ports,
                 "path": t.path,
                 "findings": [finding_ref(f) for f in t.findings],

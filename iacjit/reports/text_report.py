@@ -6,7 +6,7 @@ import re
 from itertools import groupby
 from typing import Any
 
-from iacjit.reports.call_sites import via_text
+from iacjit.reports.call_sites import editable, via_text
 
 _COLORS = {"critical": "1;35", "high": "1;31", "medium": "33", "low": "36", "dim": "2",
            "ok": "32", "bold": "1"}
@@ -16,6 +16,18 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2
 def clean(text: Any) -> str:
     """Scanned strings may hold terminal escapes; never let them reach the terminal."""
     return _CONTROL.sub("?", str(text))
+
+
+def _located(item: dict[str, Any]) -> str:
+    """`` (file:line)``, with the module calls that lead there; something in a downloaded
+    module is shown by its call sites only (its own file is not the user's to edit)."""
+    own = f"{item['file']}:{item['line']}"
+    via = via_text(item)
+    if not via:
+        return f" ({clean(own)})"
+    if editable(item)["file"] != item["file"]:
+        return f" ({clean(via)})"
+    return f" ({clean(own)}, {clean(via)})"
 
 
 def render(document: dict[str, Any], color: bool = False) -> str:
@@ -30,12 +42,12 @@ def render(document: dict[str, Any], color: bool = False) -> str:
         rules = sorted({t["rule_id"] for t in chain["triggers"]})
         lines.append(f"  triggered by {len(chain['triggers'])} finding(s) of {', '.join(rules)}")
         for target in chain["targets"]:
-            lines.append(f"  attack path to {clean(target['vm_name'])} "
-                         f"({clean(target['file'])}:{target['line']}), port(s) "
+            lines.append(f"  attack path to {clean(target['vm_name'])}"
+                         f"{_located(target)}, port(s) "
                          f"{', '.join(map(str, target['ports']))}:")
             lines.append("      " + " -> ".join(clean(step) for step in target["path"]))
             fix = target["fix"]
-            where = f" ({clean(fix['file'])}:{fix['line']})" if fix["file"] else ""
+            where = _located(fix) if fix["file"] else ""
             lines.append(f"      cheapest fix: {clean(fix['description'])}{where}")
         if not chain["targets"]:
             lines.append("  no single VM combines all the triggers; fix any one rule's findings")
