@@ -2,14 +2,20 @@
 
 Entries are pickles named by a SHA-256 key over everything that determines them: the bytes
 of the files read, the options, and the versions of iacjit, Python and the parsing libraries
-(a new version never reads an old entry).  An entry that cannot be read, fails its checksum or
+(a new version never reads an old entry).  An entry that cannot be read, fails its check or
 does not unpickle is a miss and is deleted; a cache that cannot be written is silently skipped.
 
+Integrity (docs/security.md): whoever can write an entry could otherwise run code in the next
+scan (unpickling calls what the pickle names) or hide a finding (an entry with none).  So every
+entry is authenticated with an HMAC-SHA-256 over its key and bytes, keyed by a random secret
+that iacjit creates once per cache directory, readable by its owner only (``secret``, 0600):
+an entry written without the secret, or copied under another key, is never unpickled.  The
+unpickler also resolves only iacjit's own classes and plain data types (defence in depth).
+Entries are 0600 and directories 0700.
+
 Location: ``$IACJIT_CACHE_DIR`` if set, else ``$XDG_CACHE_HOME/iacjit``, else
-``~/.cache/iacjit``.  The cache lives outside the scanned repository on purpose: entries are
-pickles, and a cache directory that a repository (or pull request) can write would let it run
-code in the scanner.  For the same reason a directory that other users can write, or that
-belongs to another user, is not used.
+``~/.cache/iacjit``: outside the scanned repository on purpose.  A directory that other users
+can write, or that belongs to another user, is not used.
 """
 
 from __future__ import annotations
@@ -17,6 +23,8 @@ from __future__ import annotations
 import contextlib
 import gc
 import hashlib
+import hmac
+import io
 import os
 import pickle
 import stat
@@ -24,9 +32,11 @@ import sys
 from pathlib import Path
 from typing import Any
 
-FORMAT = 2
-_MAGIC = b"IACJITC2"
+FORMAT = 3
+_MAGIC = b"IACJITC3"
 _DIGEST = 32  # SHA-256 of the payload, after the magic (with SHA-NI, twice blake2b's speed)
+_SECRET_NAME = "secret"
+_SECRET_BYTES = 32
 
 
 def default_directory() -> Path:
@@ -137,13 +147,64 @@ def _usable(directory: Path) -> bool:
     return not info.st_mode & (stat.S_IWGRP | stat.S_IWOTH)
 
 
+def _secret(root: Path) -> bytes | None:
+    """The cache directory's HMAC key: read, or created once (0600, random) when missing.
+
+    A key file that is a link, not a regular file, not ours or readable by others is not
+    used (None: the cache is off).  Creation links a complete temporary file into place, so
+    concurrent scans agree on one key and never read half of one.
+    """
+    path = root / _SECRET_NAME
+    for _ in range(2):
+        try:
+            descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+        except FileNotFoundError:
+            _create_secret(path)
+            continue
+        except OSError:
+            return None
+        try:
+            info = os.fstat(descriptor)
+            data = os.read(descriptor, _SECRET_BYTES + 1)
+        except OSError:
+            return None
+        finally:
+            os.close(descriptor)
+        mine = not hasattr(os, "getuid") or info.st_uid == os.getuid()
+        private = not info.st_mode & 0o077
+        if stat.S_ISREG(info.st_mode) and mine and private and len(data) == _SECRET_BYTES:
+            return data
+        return None
+    return None
+
+
+def _create_secret(path: Path) -> None:
+    temporary = path.with_name(f".{_SECRET_NAME}.{os.getpid()}.tmp")
+    try:
+        descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(descriptor, "wb") as handle:
+            handle.write(os.urandom(_SECRET_BYTES))
+        os.link(temporary, path)  # fails when another scan created it first: theirs wins
+    except OSError:
+        pass
+    finally:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+
+
+def _seal(secret: bytes, key: str, data: bytes) -> bytes:
+    return hmac.new(secret, key.encode("ascii") + b"\0" + data, hashlib.sha256).digest()
+
+
 class Cache:
-    """Get and put pickled values by key below one directory."""
+    """Get and put pickled values by key below one directory, authenticated by its secret."""
 
     def __init__(self, directory: Path | None = None):
         self.root = directory or default_directory()
         self.directory = self.root / f"v{FORMAT}"
         self.enabled = _usable(self.root)
+        self._secret = _secret(self.root) if self.enabled else None
+        self.enabled = self._secret is not None
         self.hits = 0
         self.misses = 0
 
@@ -166,11 +227,13 @@ class Cache:
             return None
         path = self._path(key)
         try:
-            data = path.read_bytes()
+            stored = path.read_bytes()
         except OSError:
             self.misses += 1
             return None
-        value = decode(data)
+        seal, data = stored[:_DIGEST], stored[_DIGEST:]
+        authentic = hmac.compare_digest(seal, _seal(self._secret, key, data))  # type: ignore[arg-type]
+        value = decode(data) if authentic else None
         if value is None:
             self.misses += 1
             with contextlib.suppress(OSError):
@@ -192,8 +255,13 @@ class Cache:
         path = self._path(key)
         temporary = path.with_name(f".{key}.{os.getpid()}.tmp")
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            temporary.write_bytes(data)
+            self.directory.mkdir(mode=0o700, exist_ok=True)
+            path.parent.mkdir(mode=0o700, exist_ok=True)
+            descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC
+                                 | getattr(os, "O_NOFOLLOW", 0), 0o600)
+            with os.fdopen(descriptor, "wb") as handle:
+                handle.write(_seal(self._secret, key, data))  # type: ignore[arg-type]
+                handle.write(data)
             os.replace(temporary, path)
         except OSError:
             with contextlib.suppress(OSError):
@@ -220,9 +288,33 @@ def decode(data: bytes) -> Any | None:
     enabled = gc.isenabled()
     gc.disable()  # unpickling many small objects is ~10x faster without collections
     try:
-        return pickle.loads(payload)
+        return _DataUnpickler(io.BytesIO(payload)).load()
     except Exception:  # noqa: BLE001 - a corrupt entry is a miss
         return None
     finally:
         if enabled:
             gc.enable()
+
+
+_PLAIN = {("builtins", n) for n in ("set", "frozenset", "complex", "bytearray", "slice",
+                                     "range")} | {
+    ("collections", "OrderedDict"), ("collections", "defaultdict"), ("collections", "deque"),
+    ("datetime", "date"), ("datetime", "datetime"), ("datetime", "timedelta"),
+    ("datetime", "timezone"), ("decimal", "Decimal"), ("pathlib", "PosixPath"),
+    ("pathlib", "WindowsPath"), ("pathlib", "PurePosixPath"), ("pathlib", "Path"),
+    ("hcl2.postlexer", "PostLexer")}  # in python-hcl2's parser tables (fastparse)
+
+
+class _DataUnpickler(pickle.Unpickler):
+    """Resolves only classes defined in iacjit's own modules and a few plain data types, so
+    even a pickle that passed the HMAC cannot name ``os.system`` or ``builtins.eval``."""
+
+    def find_class(self, module: str, name: str) -> Any:
+        if (module, name) in _PLAIN:
+            return super().find_class(module, name)
+        if (module == "iacjit" or module.startswith("iacjit.")) and "." not in name:
+            value = getattr(sys.modules.get(module) or __import__(module, fromlist=["_"]),
+                            name, None)
+            if isinstance(value, type) and value.__module__ == module:
+                return value
+        raise pickle.UnpicklingError(f"{module}.{name} is not data")
