@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from iacjit import boundary
 from iacjit.suppressions.model import CONFIG, Suppression, parse_date
 
 CONFIG_NAMES = (".iacjit.yaml", ".iacjit.yml")
@@ -282,7 +283,9 @@ def find_config(paths: list[Path], explicit: Path | None = None,
     """The configuration for a scan of *paths*; an empty Config when there is none."""
     if disabled:
         return Config()
-    if explicit is not None:
-        return load(explicit)
-    found = discover(paths[0] if paths else Path("."))
-    return load(found) if found else Config()
+    chosen = explicit if explicit is not None else discover(paths[0] if paths else Path("."))
+    if chosen is None:
+        return Config()
+    if not boundary.allowed_name(chosen, boundary.roots_for(paths or [Path(".")])):
+        raise ConfigError(f"{chosen}: {boundary.REASON}")  # a committed link to a machine file
+    return load(chosen)

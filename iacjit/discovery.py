@@ -13,6 +13,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from iacjit import boundary
+
 SKIP_DIRS = {".git", ".terraform", "node_modules", ".venv", "__pycache__", ".iacjit-cache"}
 SNIFF_BYTES = 64 * 1024
 OUR_SUFFIXES = {".tf", ".bicep", ".json", ".yaml", ".yml", ".template"}
@@ -38,6 +40,7 @@ def _sniff(path: Path) -> str | None:
     name = path.name.lower()
     if name.endswith(".parameters.json"):
         return None  # read by the ARM parser beside its template
+    boundary.check(path)
     with path.open("rb") as handle:
         head = handle.read(SNIFF_BYTES).decode("utf-8", errors="replace")
     if name.endswith(".json") and ('"planned_values"' in head or (

@@ -9,12 +9,12 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from iacjit import discovery
+from iacjit import boundary, discovery
 from iacjit.cache import analysis
 from iacjit.chains.evaluator import evaluate_chains
 from iacjit.discovery import display_path
 from iacjit.jit_table import rows as jit_rows
-from iacjit.model.raw import InputError, ParseResult
+from iacjit.model.raw import InputError, NotScanned, ParseResult
 from iacjit.parsers.common.options import ParseOptions
 from iacjit.providers import build_model
 from iacjit.result import ScanResult
@@ -43,10 +43,33 @@ def parse_inputs(
     """
     paths = list(paths)
     discovery.forget_display_paths()  # one scan's view of the file system
-    if cache is not None and parses is None:
-        from iacjit.cache.plan import parse_cached
+    named = [*options.var_files, *options.arm_parameter_files, *options.cfn_parameter_files]
+    with boundary.confined(boundary.roots_for(paths), named):
+        if cache is not None and parses is None:
+            from iacjit.cache.plan import parse_cached
 
-        return parse_cached(cache, paths, options, excluded, progress, parse_inputs)
+            merged, total = parse_cached(cache, paths, options, excluded, progress,
+                                         parse_inputs)
+        else:
+            merged, total = _parse_inputs(paths, options, excluded, progress, parses)
+    return _outside_not_scanned(merged), total
+
+
+def _outside_not_scanned(merged: ParseResult) -> ParseResult:
+    """Files refused by the trust boundary are not errors of the input: not_scanned."""
+    outside = [e for e in merged.errors if boundary.REASON in e.message]
+    if outside:
+        merged.errors = [e for e in merged.errors if boundary.REASON not in e.message]
+        merged.not_scanned.extend(NotScanned(e.file, None, "file", boundary.REASON)
+                                  for e in outside if not any(
+                                      n.file == e.file and n.reason == boundary.REASON
+                                      for n in merged.not_scanned))
+    return merged
+
+
+def _parse_inputs(paths: list[Path], options: ParseOptions, excluded: Iterable[str],
+                  progress: Progress | None, parses: FileParses | None
+                  ) -> tuple[ParseResult, int]:
     from iacjit.cache.files import FileParses
 
     parses = parses or FileParses(options, display_path)

@@ -149,7 +149,8 @@ def test_repository_root_is_part_of_the_key(tmp_path, monkeypatch):
 def test_module_outside_the_scanned_path_invalidates(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     write_tree(tmp_path, {"root/main.tf": 'module "net" {\n  source = "../modules/nsg"\n}\n',
-                          "modules/nsg/main.tf": OPEN_NSG})
+                          "modules/nsg/main.tf": OPEN_NSG,
+                          ".git/HEAD": ""})  # one repository: ../modules is inside it
     module = tmp_path / "modules/nsg/main.tf"
     cache_dir = tmp_path / "cache"
     open_port = json.loads(_fresh_then_cached(cache_dir, "root", "--format", "json"))

@@ -173,6 +173,7 @@ def test_local_module_uses_caller_arguments(scan_net):
             }
             output "nsg_name" { value = azurerm_network_security_group.this.name }
         ''',
+        ".git/HEAD": "",  # one repository: ../modules is inside the trust boundary
     }, paths=["root"])
     (finding,) = result.findings
     assert finding.resource.address == "module.net.azurerm_network_security_group.this"

@@ -21,6 +21,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
+from iacjit import boundary
 from iacjit.cache import pool
 from iacjit.cache import store as cache_module
 from iacjit.cache.pool import TERRAFORM, Problems, Progress, cacheable
@@ -69,6 +70,7 @@ class FileParses:
         """A regular file within the size limit.  Anything else gets no key: the parser
         reports it (and a FIFO named x.tf would block a read forever)."""
         try:
+            boundary.check(path)  # outside: no key, no cached outcome, the parser refuses it
             info = path.stat()
         except OSError:
             return False
@@ -136,6 +138,8 @@ class FileParses:
             resolved = path.resolve()
             if resolved in self._terraform or resolved in self._files:
                 continue
+            if not boundary.inside(path):
+                continue  # refused on demand, here, where the trust boundary is in force
             shown = self.display(path)
             key = self._key(kind, path, shown)
             cached = self.cache.get(key) if key and self.cache else None

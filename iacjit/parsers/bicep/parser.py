@@ -12,6 +12,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from iacjit import boundary
 from iacjit.model.raw import InputError, ParseResult
 from iacjit.model.values import Unknown
 from iacjit.parsers.bicep import ast as A
@@ -108,10 +109,13 @@ def sibling_parameters(
         return None, []
     shown = f"{display.rpartition('/')[0]}/{candidate.name}" if "/" in display else candidate.name
     try:
+        boundary.check(candidate)
         if candidate.stat().st_size > options.limits.max_file_bytes:
             return None, [InputError(shown, "parameters file over the size limit; not used")]
         document = json.loads(candidate.read_text(encoding="utf-8-sig"))
-    except (OSError, UnicodeDecodeError, ValueError) as exc:
+    except OSError as exc:
+        return None, [InputError(shown, f"cannot read parameters file: {exc.strerror or exc}")]
+    except (UnicodeDecodeError, ValueError) as exc:
         return None, [InputError(shown, f"cannot read parameters file: {exc}")]
     except RecursionError:
         return None, [InputError(shown, "cannot read parameters file: nested too deeply")]

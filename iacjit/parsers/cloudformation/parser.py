@@ -13,6 +13,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from iacjit import boundary
 from iacjit.model.raw import InputError, NotScanned, ParseResult, RawResource, Span
 from iacjit.model.values import Unknown
 from iacjit.parsers.cloudformation import loader as cfn_loader
@@ -47,6 +48,7 @@ def _read(path: Path, display: str, options: ParseOptions,
           result: ParseResult) -> bytes | None:
     limit = options.limits.max_file_bytes
     try:
+        boundary.check(path)
         with path.open("rb") as handle:
             data = handle.read(limit + 1)
     except OSError as exc:
@@ -105,8 +107,12 @@ def read_parameter_file(path: Path, errors: list[InputError]) -> dict[str, Any]:
     """Values of one ``--cfn-parameters`` file; problems go to *errors*."""
     file = str(path)
     try:
+        boundary.check(path)
         text = path.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as exc:
+    except OSError as exc:
+        errors.append(InputError(file, f"cannot read parameter file: {exc.strerror or exc}"))
+        return {}
+    except UnicodeDecodeError as exc:
         errors.append(InputError(file, f"cannot read parameter file: {exc}"))
         return {}
     if text.lstrip()[:1] in ("[", "{"):

@@ -20,6 +20,7 @@ from typing import Any
 
 import yaml
 
+from iacjit import boundary
 from iacjit.model.raw import Span
 
 try:  # the wheels bundle libyaml; the pure-Python composer is ~5x slower but equivalent
@@ -113,6 +114,7 @@ def strip_comments(text: str) -> str:
 
 def read_text(path: Path, max_bytes: int) -> str:
     try:
+        boundary.check(path)
         size = path.stat().st_size
         if size > max_bytes:
             raise SourceError(f"file is {size} bytes, above the limit of {max_bytes}")

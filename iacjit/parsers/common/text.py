@@ -5,6 +5,8 @@ from __future__ import annotations
 import stat
 from pathlib import Path
 
+from iacjit import boundary
+
 BOM = b"\xef\xbb\xbf"
 
 
@@ -17,12 +19,14 @@ class TextError(Exception):
 
 
 def check_regular(path: Path) -> None:
-    """Raise TextError unless *path* is a regular file (after links).
+    """Raise TextError unless *path* is a regular file (after links) inside the scan's
+    trust boundary (iacjit.boundary).
 
     Opening a FIFO named ``x.tf`` would block the scan forever, and a device could be endless:
     they are refused before any ``open``.
     """
     try:
+        boundary.check(path)
         mode = path.stat().st_mode
     except OSError as exc:
         raise TextError(f"cannot read: {exc.strerror or exc}") from None
