@@ -18,8 +18,8 @@ from pathlib import Path
 import pytest
 from conftest import OPEN_NSG, write_tree
 
-from iacjit import cache as cache_module
-from iacjit.cache import Cache
+from iacjit.cache import store as cache_module
+from iacjit.cache.store import Cache
 
 MAGIC = b"IACJITC"
 
@@ -104,9 +104,9 @@ def test_another_directorys_secret_does_not_verify(tmp_path):
 
 
 @pytest.mark.parametrize("name, allowed", [
-    (("os", "system"), False), (("builtins", "eval"), False), (("iacjit.cache", "os"), False),
-    (("iacjit.cache", "decode"), False), (("subprocess", "Popen"), False),
-    (("iacjit.cache", "Cache"), True), (("builtins", "frozenset"), True),
+    (("os", "system"), False), (("builtins", "eval"), False), (("iacjit.cache.store", "os"), False),
+    (("iacjit.cache.store", "decode"), False), (("subprocess", "Popen"), False),
+    (("iacjit.cache.store", "Cache"), True), (("builtins", "frozenset"), True),
 ])
 def test_the_unpickler_resolves_only_data_classes(name, allowed):
     module, attribute = name
