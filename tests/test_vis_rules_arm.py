@@ -614,4 +614,4 @@ def test_chain_needs_reachability(scan_files):
     resources = [nsg("web-nsg", rule("ssh", "22")), vnet(), nic(pip_name=None), vm()]
     result = scan_files({"main.json": template(*resources)})
     assert {f.rule_id for f in result.findings} == {"zt_net_001", "zt_vis_010", "zt_vis_008"}
-    assert chain_targets(result) == []
+    assert chain_targets(result) is None  # no VM links the three: no chain

@@ -268,11 +268,78 @@ def test_chain_breaks_when_one_step_is_fixed(scan_files, files, why):
     assert scan_files(files, rules=ALL3).chains == [], why
 
 
-def test_no_path_without_reachability(scan_files):
-    """All three rules fire, so the chain fires for the plan, but no VM is reachable."""
-    result = scan_files(plan(public=False), rules=ALL3)
+DENY_NIC_NSG = '''
+resource "azurerm_network_security_group" "nic" {
+  name                = "nic-nsg"
+  resource_group_name = azurerm_resource_group.rg.name
+  security_rule {
+    name                   = "deny-ssh"
+    priority               = 100
+    direction              = "Inbound"
+    access                 = "Deny"
+    protocol               = "*"
+    destination_port_range = "*"
+    source_address_prefix  = "*"
+  }
+}
+resource "azurerm_network_interface_security_group_association" "a" {
+  network_interface_id      = azurerm_network_interface.nic.id
+  network_security_group_id = azurerm_network_security_group.nic.id
+}
+'''
+UNLINKED_VM = '''
+resource "azurerm_network_interface" "other" {
+  name                = "other-nic"
+  resource_group_name = azurerm_resource_group.rg.name
+  ip_configuration {
+    name                 = "ip"
+    public_ip_address_id = azurerm_public_ip.pip.id
+  }
+}
+resource "azurerm_linux_virtual_machine" "other" {
+  name                  = "other-vm"
+  resource_group_name   = azurerm_resource_group.rg.name
+  network_interface_ids = [azurerm_network_interface.other.id]
+}
+'''
+# All three rules have findings in each plan, but no single VM combines them: no chain.
+UNLINKED_CASES = [
+    ("no-public-ip", plan(public=False)),
+    ("subnet-open-nic-denies", plan(link=SUBNET_NSG + DENY_NIC_NSG)),
+    ("open-nsg-on-no-vm", plan(link=DENY_NIC_NSG.replace('"Deny"', '"Allow"').replace(
+        '"*"', '"10.0.0.0/8"'))),
+]
+
+
+@pytest.mark.parametrize("files", [c[1] for c in UNLINKED_CASES],
+                         ids=[c[0] for c in UNLINKED_CASES])
+def test_no_chain_when_no_vm_links_the_findings(scan_files, files):
+    result = scan_files(files, rules=ALL3)
+    assert not result.errors
+    assert {f.rule_id for f in result.findings} == {"zt_net_001", "zt_vis_008", "zt_vis_010"}
+    assert result.chains == []
+
+
+def test_chain_lists_only_the_linked_vm_and_its_findings(scan_files):
+    """An exposed VM and an unreachable one: one target, and the unreachable VM's zt_vis_010
+    finding is no trigger of the chain."""
+    files = plan(extra=UNLINKED_VM + '''
+resource "azurerm_network_security_group" "closed" {
+  name                = "closed-nsg"
+  resource_group_name = azurerm_resource_group.rg.name
+}
+resource "azurerm_network_interface_security_group_association" "other" {
+  network_interface_id      = azurerm_network_interface.other.id
+  network_security_group_id = azurerm_network_security_group.closed.id
+}
+''')
+    result = scan_files(files, rules=ALL3)
     (chain,) = result.chains
-    assert chain.targets == []
+    assert [t.vm.name for t in chain.targets] == ["web-vm"]
+    jit = [f for f in result.findings if f.rule_id == "zt_vis_010"]
+    assert len(jit) == 2
+    assert [f.subject for f in chain.triggers if f.rule_id == "zt_vis_010"] == [
+        chain.targets[0].vm.key]
 
 
 def test_chain_across_directories(scan_files):

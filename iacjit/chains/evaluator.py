@@ -1,9 +1,10 @@
 """One evaluator for every chain definition.
 
-A chain fires when its trigger rules have unsuppressed findings in the plan, following its
-logic (ALL, ANY, ANCHOR+1).  Its targets are the VMs where the trigger findings coincide — each
-joined to the VM the way the definition says — and each target gets the single cheapest change
-that breaks it, tried in the definition's order.
+A chain is an attack path, so it fires per VM: a VM is a target when the trigger findings joined
+to it (each the way the definition says) meet the chain's logic (ALL, ANY, ANCHOR+1) and the
+internet reaches it.  Findings that no single VM links stay findings: a chain without a target is
+never reported.  Each target gets the single cheapest change that breaks it, tried in the
+definition's order.
 """
 
 from __future__ import annotations
@@ -209,7 +210,11 @@ def _targets(definition: ChainDefinition, model: Model, findings: list[Finding],
 
 def evaluate_chains(model: Model, findings: list[Finding], settings: Settings,
                     enabled_rules: Iterable[str]) -> list[ChainHit]:
-    """Chains whose trigger rules all ran and whose logic is met by active findings."""
+    """Chains whose trigger rules all ran and that have at least one target VM.
+
+    The hit's triggers are the findings joined to its targets, not every finding of the trigger
+    rules: a finding elsewhere in the plan is no step of this attack path.
+    """
     enabled = set(enabled_rules)
     active = [f for f in findings if not f.suppressed and f.severity != "info"]
     hits = []
@@ -219,7 +224,12 @@ def evaluate_chains(model: Model, findings: list[Finding], settings: Settings,
             continue  # a chain cannot be judged when one of its rules was not run
         by_rule = {r: [f for f in active if f.rule_id == r] for r in rules}
         if not _fires(definition, by_rule, rules):
+            continue  # cheap early exit: no VM can combine what the plan lacks
+        targets = _targets(definition, model, active, settings)
+        if not targets:
             continue
-        hits.append(ChainHit(definition, [f for r in rules for f in by_rule[r]],
-                             _targets(definition, model, active, settings)))
+        joined = {id(f) for t in targets for f in t.findings}
+        hits.append(ChainHit(definition,
+                             [f for r in rules for f in by_rule[r] if id(f) in joined],
+                             targets))
     return hits

@@ -49,8 +49,6 @@ def render(document: dict[str, Any], color: bool = False) -> str:
             fix = target["fix"]
             where = _located(fix) if fix["file"] else ""
             lines.append(f"      cheapest fix: {clean(fix['description'])}{where}")
-        if not chain["targets"]:
-            lines.append("  no single VM combines all the triggers; fix any one rule's findings")
         lines.append("")
     findings = document["findings"]
     for file, items in groupby(findings, key=lambda f: f["file"]):
