@@ -30,6 +30,7 @@ KEYS = {
     "exclude": "a list of directory names or path patterns to skip",
     "format": f"one of {', '.join(FORMATS)}",
     "fail_on": f"one of {', '.join(FAIL_ON)}",
+    "fail_on_unresolved": "true or false",
     "require_reason": "true or false",
     "baseline": "the path of a baseline file (relative to the configuration file)",
     "suppressions": "a list of {id, resource, file, reason, expires}",
@@ -53,6 +54,7 @@ class Config:
     exclude: tuple[str, ...] = ()
     format: str | None = None
     fail_on: str | None = None
+    fail_on_unresolved: bool = False
     require_reason: bool = False
     baseline: Path | None = None
     suppressions: list[Suppression] = field(default_factory=list)
@@ -224,9 +226,9 @@ def parse(path: Path, data: Any) -> Config:
         raise ConfigError(f"{path}: {unknown[0]}: unknown key; expected one of "
                           f"{', '.join(KEYS)}")
     reader = _Reader(path, data)
-    require = data.get("require_reason", False)
-    if not isinstance(require, bool):
-        raise reader.fail("require_reason", KEYS["require_reason"], require)
+    for flag in ("require_reason", "fail_on_unresolved"):
+        if not isinstance(data.get(flag, False), bool):
+            raise reader.fail(flag, KEYS[flag], data[flag])
     exclude = reader.strings("exclude")
     for index, name in enumerate(exclude):
         if "\\" in name or not name.strip():
@@ -246,7 +248,8 @@ def parse(path: Path, data: Any) -> Config:
         exclude=tuple(exclude),
         format=reader.choice("format", FORMATS),
         fail_on=reader.choice("fail_on", FAIL_ON),
-        require_reason=require,
+        fail_on_unresolved=data.get("fail_on_unresolved", False),
+        require_reason=data.get("require_reason", False),
         baseline=(path.parent / baseline) if baseline else None,
         suppressions=_suppressions(reader),
     )
