@@ -244,7 +244,7 @@ def filter_document(document: dict[str, Any], hook_plan: HookPlan,
 
 def exit_code(document: dict[str, Any], fail_on: str) -> int:
     """Same meaning as ``iacjit scan``: 2 for unreadable changed inputs, 1 for findings or
-    chains at or above *fail_on*, else 0."""
+    chains at or above *fail_on* (or unresolved checks the gate marked failing), else 0."""
     if document.get("errors"):
         return 2
     if fail_on == "none":
@@ -257,4 +257,5 @@ def exit_code(document: dict[str, Any], fail_on: str) -> int:
                 and SEVERITIES.index(severity) <= threshold)
 
     items = [*document.get("findings", []), *document.get("chains", [])]
-    return 1 if any(failing(i) for i in items) else 0
+    unresolved = [u for u in document.get("unresolved", []) if u.get("failing")]  # gate.py
+    return 1 if unresolved or any(failing(i) for i in items) else 0

@@ -61,8 +61,12 @@ def test_output_file(iacjit_bin, tmp_path):
     write_tree(tmp_path, {"main.tf": OPEN_NSG})
     proc = run_net(iacjit_bin, "scan", "--format", "json", "--output", "out.json",
                    cwd=tmp_path)
-    assert proc.returncode == 1 and proc.stdout == ""
+    assert proc.returncode == 1  # the text summary still says why, in the CI log
+    assert proc.stdout.splitlines()[-1].startswith("iacjit: 1 finding(s) (1 high)")
     assert json.loads((tmp_path / "out.json").read_text())["summary"]["findings"] == 1
+    quiet = run_net(iacjit_bin, "scan", "-f", "json", "-o", "out.json", "--quiet",
+                    cwd=tmp_path)
+    assert quiet.returncode == 1 and quiet.stdout == ""
 
 
 def test_broken_file_exit_2_and_others_still_scanned(iacjit_bin, tmp_path):

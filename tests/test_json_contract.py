@@ -12,7 +12,7 @@ TOP_LEVEL = {"version", "tool", "findings", "chains", "unresolved", "errors", "n
 FINDING = {"rule_id", "severity", "title", "message", "resource", "resource_type", "file", "line",
            "end_line", "evidence", "via", "suppressed", "suppression", "fingerprint"}
 UNRESOLVED = {"rule_id", "resource", "resource_type", "file", "line", "end_line", "reason",
-              "via"}
+              "via", "severity", "failing"}
 ERROR = {"file", "line", "column", "message"}
 SUMMARY = {"files_scanned", "resources", "findings", "chains", "by_severity", "suppressed",
            "unresolved",
@@ -42,6 +42,7 @@ def test_contract(iacjit_bin, tmp_path):
     assert finding["suppressed"] is False
     (unresolved,) = document["unresolved"]
     assert set(unresolved) == UNRESOLVED and "v" in unresolved["reason"]
+    assert (unresolved["severity"], unresolved["failing"]) == ("high", False)
     (error,) = document["errors"]
     assert set(error) == ERROR and error["file"] == "bad.tf" and error["line"] in (1, 2)
     assert set(document["summary"]) == SUMMARY

@@ -10,7 +10,10 @@ text and the exit code are stored under a key over everything that shapes those 
 * the policy: configuration suppressions, severity overrides, the baseline's contents, trusted
   sources, whether a reason is required, and the date expiry is judged against;
 * the repository root (fingerprints and SARIF paths are relative to it);
-* the report format, colour and ``--fail-on``.
+* the report format, colour and the gate (``--fail-on``, ``--fail-on-unresolved``).
+
+A run that writes several reports (a file and the text summary, say) has one entry per report
+and is served from here only when every one of them is.
 
 Directories read from outside the scanned paths are checked as for the plan entry.  Only text,
 JSON and SARIF are cached: the Markdown and HTML reports link to sources using the CI
@@ -66,19 +69,22 @@ class ReportSlot:
                                       "code": report.code, "outside": self.plan.outside})
 
 
-def slot(cache: cache_module.Cache | None, paths: list[Path], options: ParseOptions,
-         excluded: Iterable[str], rule_ids: Iterable[str], settings: Any, policy: Any,
-         fmt: str, color: bool, fail_on: str) -> ReportSlot | None:
-    """The report's place in *cache*, or None when this scan's report is not cached."""
-    if cache is None or not cache.enabled or fmt not in CACHED_FORMATS:
+def slots(cache: cache_module.Cache | None, paths: list[Path], options: ParseOptions,
+          excluded: Iterable[str], rule_ids: Iterable[str], settings: Any, policy: Any,
+          renderings: list[tuple[str, bool]], fail_on: str) -> list[ReportSlot] | None:
+    """The places of one scan's reports in *cache*, one per (format, colour) it writes and all
+    sharing one plan key (the inputs are hashed once); None unless every one is cacheable."""
+    if cache is None or not cache.enabled or not renderings or any(
+            fmt not in CACHED_FORMATS for fmt, _ in renderings):
         return None
     plan = plan_cache.plan_key(cache, paths, options, excluded)
     if plan.key is None:
-        return ReportSlot(cache, plan, None)
+        return [ReportSlot(cache, plan, None) for _ in renderings]
     from iacjit.reports.locations import repository_root
 
     cwd = Path.cwd().resolve()
-    key = cache_module.make_key(
-        "report", REPORT_FORMAT, plan.key, sorted(rule_ids), settings.cache_key(),
-        policy.cache_key(), str(repository_root(cwd, os.environ)), fmt, color, fail_on)
-    return ReportSlot(cache, plan, key)
+    common = (plan.key, sorted(rule_ids), settings.cache_key(), policy.cache_key(),
+              str(repository_root(cwd, os.environ)))
+    return [ReportSlot(cache, plan, cache_module.make_key("report", REPORT_FORMAT, *common,
+                                                          fmt, color, fail_on))
+            for fmt, color in renderings]

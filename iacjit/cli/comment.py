@@ -77,9 +77,9 @@ def comment(paths, report, platform, number, dry_run, fail_on, exclude, **inputs
 
 
 def _scan(paths, inputs: dict, exclude) -> dict:
-    from iacjit.cli.pipeline import exit_code
+    from iacjit.gate import Gate
     from iacjit.reports.serialize import to_document
     from iacjit.scan import run_scan
 
     result = run_scan(list(paths) or [Path(".")], parse_options(inputs), excluded=exclude)
-    return to_document(result, exit_code(result, "low"))
+    return to_document(result, Gate().exit_code(result))

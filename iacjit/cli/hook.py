@@ -8,11 +8,11 @@ from pathlib import Path
 import click
 
 from iacjit.cli.inputs import input_options, parse_options
+from iacjit.cli.outputs import color_allowed, refuse_format_name
 from iacjit.cli.pipeline import (
     EXIT_INPUT_ERROR,
     EXIT_OK,
     FAIL_ON,
-    exit_code,
     rules,
     scan_cache,
     selected_rules,
@@ -22,9 +22,10 @@ from iacjit.output_files import write_output
 
 @click.command("hook")
 @click.argument("filenames", nargs=-1, type=click.Path(path_type=Path))
-@click.option("--format", "fmt", type=click.Choice(["text", "json", "sarif", "markdown"]),
+@click.option("--format", "-f", "fmt", type=click.Choice(["text", "json", "sarif", "markdown"]),
               default="text", show_default=True, help="Output format.")
 @click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path),
+              callback=refuse_format_name,
               help="Write the report to FILE instead of standard output.")
 @click.option("--fail-on", type=click.Choice(FAIL_ON), default="low", show_default=True,
               help="Lowest severity that makes the exit code 1.")
@@ -41,6 +42,7 @@ def hook_command(filenames, fmt, output, fail_on, exclude, config_file, no_confi
     import importlib
 
     from iacjit import hook
+    from iacjit.gate import Gate
     from iacjit.reports.serialize import to_document
     from iacjit.scan import run_scan
     from iacjit.suppressions.cli_options import SetupError, setup
@@ -60,15 +62,17 @@ def hook_command(filenames, fmt, output, fail_on, exclude, config_file, no_confi
                       rules=rules(selected_rules(setting.only_rules, setting.skip_rules)),
                       excluded=setting.exclude, policy=setting.policy,
                       cache=scan_cache(no_cache))
-    document, dropped = hook.filter_document(to_document(result, exit_code(result, fail_on)),
-                                             plan)
+    gate = Gate(fail_on, setting.config.fail_on_unresolved, setting.policy.severity,
+                setting.settings.external_controls)
+    document, dropped = hook.filter_document(
+        gate.annotate(to_document(result, gate.exit_code(result))), plan)
     code = hook.exit_code(document, fail_on)
     document["summary"]["exit_code"] = code
     renderer = importlib.import_module(f"iacjit.reports.{fmt}_report")
     if output:
         write_output(output, renderer.render(document, color=False))
     else:
-        click.echo(renderer.render(document, color=sys.stdout.isatty()), nl=False)
+        click.echo(renderer.render(document, color=color_allowed(False, sys.stdout)), nl=False)
     if dropped:
         click.echo(f"iacjit: {dropped} error(s) in unchanged files of the scanned roots were "
                    "not reported; `iacjit scan` shows them", err=True)

@@ -1,4 +1,5 @@
 """What the scanning commands share: exit codes, rule selection, progress and the cache.
+The verdict itself (which results fail the run) is :class:`iacjit.gate.Gate`.
 
 Heavy modules are imported inside the functions so ``iacjit --version`` stays fast.
 """
@@ -9,23 +10,11 @@ import sys
 
 import click
 
+from iacjit.gate import EXIT_INPUT_ERROR, EXIT_OK
+
+__all__ = ["EXIT_INPUT_ERROR", "EXIT_OK", "FAIL_ON", "progress_printer", "rules", "scan_cache",
+           "selected_rules"]
 FAIL_ON = ("critical", "high", "medium", "low", "none")
-EXIT_OK, EXIT_FINDINGS, EXIT_INPUT_ERROR = 0, 1, 2
-
-
-def exit_code(result, fail_on: str) -> int:
-    """2 when an input could not be read (the verdict is incomplete), else 1 on findings."""
-    from iacjit.rules.base import SEVERITIES
-
-    if result.errors:
-        return EXIT_INPUT_ERROR
-    if fail_on == "none":
-        return EXIT_OK
-    threshold = SEVERITIES.index(fail_on)
-    severities = [f.severity for f in result.findings if not f.suppressed]
-    severities += [c.definition.severity for c in result.chains if not c.suppressed]
-    failing = [s for s in severities if SEVERITIES.index(s) <= threshold]
-    return EXIT_FINDINGS if failing else EXIT_OK
 
 
 def selected_rules(only: tuple[str, ...], skip: tuple[str, ...]) -> tuple[str, ...]:

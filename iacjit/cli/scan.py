@@ -1,4 +1,4 @@
-"""``iacjit scan``: one plan from PATHS, one report, the exit code."""
+"""``iacjit scan``: one plan from PATHS, its reports (iacjit.cli.outputs), the exit code."""
 
 from __future__ import annotations
 
@@ -8,27 +8,28 @@ from pathlib import Path
 import click
 
 from iacjit.cli.inputs import input_options, parse_options
+from iacjit.cli.outputs import Destinations, output_options
 from iacjit.cli.pipeline import (
     EXIT_INPUT_ERROR,
     FAIL_ON,
-    exit_code,
     progress_printer,
     rules,
     scan_cache,
     selected_rules,
 )
-from iacjit.output_files import write_output
+from iacjit.reports.formats import FORMATS
 
 
 @click.command()
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
-@click.option("--format", "fmt", type=click.Choice(["text", "json", "sarif", "markdown", "html"]),
-              default="text",
-              show_default=True, help="Output format.")
-@click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path),
-              help="Write the report to FILE instead of standard output.")
+@click.option("--format", "-f", "fmt", type=click.Choice(FORMATS), default="text",
+              show_default=True, help="The report on standard output (or in --output FILE).")
+@output_options
 @click.option("--fail-on", type=click.Choice(FAIL_ON), default="low", show_default=True,
               help="Lowest severity that makes the exit code 1.")
+@click.option("--fail-on-unresolved", is_flag=True,
+              help="Unresolved checks fail the run at their rule's severity, as its finding "
+                   "would (also: fail_on_unresolved in .iacjit.yaml).")
 @input_options
 @click.option("--rule", "only_rules", multiple=True, metavar="ID",
               help="Run only this rule (repeatable); default: every rule.")
@@ -49,12 +50,12 @@ from iacjit.output_files import write_output
               help="Write the current findings and chains to FILE as a baseline.")
 @click.option("--no-cache", is_flag=True,
               help="Neither read nor write the parse cache (docs/performance.md).")
-def scan(paths, fmt, output, fail_on, exclude, only_rules, skip_rules, external_controls,
-         config_file, no_config, baseline, create_baseline, no_cache, **inputs) -> None:
+def scan(paths, fmt, output, quiet, no_color, fail_on, fail_on_unresolved, exclude,
+         only_rules, skip_rules, external_controls, config_file, no_config, baseline,
+         create_baseline, no_cache, **inputs) -> None:
     """Scan PATHS (default: the current directory) as one plan."""
-    import importlib
-
     from iacjit.cache import report as report_cache
+    from iacjit.gate import Gate
     from iacjit.suppressions.cli_options import SetupError, setup
 
     try:  # flag > configuration file > default (docs/configuration.md)
@@ -66,32 +67,41 @@ def scan(paths, fmt, output, fail_on, exclude, only_rules, skip_rules, external_
     except SetupError as exc:
         click.echo(f"iacjit: {exc}", err=True)
         sys.exit(EXIT_INPUT_ERROR)
-    fmt, fail_on = setting.fmt, setting.fail_on
+    destinations = Destinations.from_options(setting.fmt, output, quiet, no_color, inputs)
+    gate = Gate(setting.fail_on, fail_on_unresolved or setting.config.fail_on_unresolved,
+                setting.policy.severity, setting.settings.external_controls)
     paths = list(paths) or [Path(".")]
     options, rule_ids, cache = parse_options(inputs), selected_rules(
         setting.only_rules, setting.skip_rules), scan_cache(no_cache)
-    color = output is None and sys.stdout.isatty()
-    stored = None if create_baseline else report_cache.slot(
+    renderings = destinations.renderings()
+    # Every report of an unchanged scan comes from the cache, or the scan runs.
+    stored = None if create_baseline else report_cache.slots(
         cache, paths, options, setting.exclude, rule_ids, setting.settings, setting.policy,
-        fmt, color, fail_on)
-    report = stored.get() if stored else None
-    if report is None:
-        from iacjit.reports.serialize import to_document
-        from iacjit.scan import run_scan
+        renderings, f"{gate.fail_on}/unresolved={gate.fail_on_unresolved}")
+    reports = [slot.get() for slot in stored] if stored else []
+    if reports and all(reports) and len({r.code for r in reports}) == 1:
+        served = {key: report.text for key, report in zip(renderings, reports, strict=True)}
+        destinations.write(lambda fmt, color: served[fmt, color])
+        sys.exit(reports[0].code)
+    from iacjit.reports.formats import render
+    from iacjit.reports.serialize import to_document
+    from iacjit.scan import run_scan
 
-        result = run_scan(paths, options, setting.settings, rules=rules(rule_ids),
-                          excluded=setting.exclude, progress=progress_printer(),
-                          policy=setting.policy, cache=cache,
-                          plan=stored.plan if stored else None)
-        setting.finish(result)  # --create-baseline
-        code = exit_code(result, fail_on)
-        renderer = importlib.import_module(f"iacjit.reports.{fmt}_report")  # only the one used
-        report = report_cache.Report(renderer.render(to_document(result, code), color=color),
-                                     code)
-        if stored:
-            stored.put(report)
-    if output:
-        write_output(output, report.text)
-    else:
-        click.echo(report.text, nl=False)
-    sys.exit(report.code)
+    result = run_scan(paths, options, setting.settings, rules=rules(rule_ids),
+                      excluded=setting.exclude, progress=None if quiet else progress_printer(),
+                      policy=setting.policy, cache=cache, plan=stored[0].plan if stored else None)
+    setting.finish(result)  # --create-baseline
+    code = gate.exit_code(result)
+    document = gate.annotate(to_document(result, code))
+    rendered: dict[tuple[str, bool], str] = {}
+
+    def text(fmt: str, color: bool) -> str:
+        if (fmt, color) not in rendered:
+            rendered[fmt, color] = render(fmt, document, color=color)
+        return rendered[fmt, color]
+
+    destinations.write(text)
+    if stored:
+        for slot, key in zip(stored, renderings, strict=True):
+            slot.put(report_cache.Report(text(*key), code))
+    sys.exit(code)
