@@ -13,10 +13,10 @@ from pathlib import Path
 from typing import Any
 
 from iacjit import boundary
+from iacjit.reports.formats import FORMATS
 from iacjit.suppressions.model import CONFIG, Suppression, parse_date
 
 CONFIG_NAMES = (".iacjit.yaml", ".iacjit.yml")
-FORMATS = ("text", "json", "sarif", "markdown")
 FAIL_ON = ("critical", "high", "medium", "low", "none")
 SEVERITIES = ("critical", "high", "medium", "low", "info")
 
