@@ -1,4 +1,4 @@
-"""Bicep source parser: constructs, values, lines, bad inputs and what pycep cannot parse."""
+"""Bicep source parser and evaluator: constructs, values, lines and bad inputs."""
 
 from __future__ import annotations
 
@@ -51,7 +51,7 @@ resource r 'Microsoft.Test/things@2020-01-01' = {{
 @pytest.mark.parametrize(
     ("expression", "expected"),
     [
-        ("2 * 3 + 1", 7),  # pycep's grammar alone gives 8
+        ("2 * 3 + 1", 7),
         ("1 + 2 * 3", 7),
         ("10 - 4 - 3", 3),
         ("(1 + 2) * 3", 9),
@@ -471,46 +471,77 @@ def test_module_syntax_error_is_reported_against_the_module(tmp_path):
     assert [e.file for e in result.errors] == ["bad.bicep"]
 
 
-# -- bad inputs and unsupported constructs -----------------------------------------------
+# -- newer syntax, evaluated --------------------------------------------------------------
 @pytest.mark.parametrize(
-    ("source", "construct", "line"),
+    ("expression", "prelude", "expected"),
     [
-        (
-            "var v = [for x in range(0, 3): if (x > 1) {\n  a: x\n}]\n",
-            "filtered for-loop",
-            1,
-        ),
-        ("var a = {}\nvar v = {\n  ...a\n  b: 1\n}\n", "spread", 3),
-        (
-            "param p resourceInput<'Microsoft.Network/networkSecurityGroups@2023-05-01'>\n",
-            "resourceInput",
-            1,
-        ),
-        ("var v = map([1], (a, b) => a)\n", "lambda with two parameters", 1),
+        ("[for x in range(0, 4): if (x > 1) { a: x }]", "", [{"a": 2}, {"a": 3}]),
+        ("[for (x, i) in ['a', 'b', 'c']: if (i != 1) x]", "", ["a", "c"]),
+        ("{\n  ...base\n  b: 2\n}", "var base = {\n  a: 1\n  b: 1\n}\n", {"a": 1, "b": 2}),
+        ("[0, ...xs, 3]", "var xs = [\n  1\n  2\n]\n", [0, 1, 2, 3]),
+        ("map(['a', 'b'], (x, i) => '${x}${i}')", "", ["a0", "b1"]),
+        ("reduce([1, 2, 3], 0, (acc, x) => acc + x)", "", 6),
+        ("{\n  '${key}': {}\n}", "var key = 'id-1'\n", {"id-1": {}}),
+        ("cfg.?a.?b ?? 'd'", "var cfg = {}\n", "d"),
+        ("cfg!.a", "var cfg = {\n  a: 1\n}\n", 1),
+        ("true\n      ? 'yes'\n      : 'no'", "", "yes"),
+        ("\'\'\'\nline\n\'\'\'", "", "line\n"),
+        ("double(21)", "func double(x int) int => x * 2\n", 42),
+        ("+5 - -2", "", 7),
     ],
 )
-def test_unsupported_constructs_are_named_with_workaround(tmp_path, source, construct, line):
-    result = parse(tmp_path, source)
-    (error,) = result.errors
-    assert construct in error.message
-    assert "bicep build" in error.message
-    assert error.line == line
-    assert not result.resources
+def test_newer_syntax_is_evaluated(tmp_path, expression, prelude, expected):
+    assert value_of(tmp_path, expression, prelude) == expected
 
 
-def test_unsupported_construct_inside_a_string_is_not_flagged(tmp_path):
-    assert value_of(tmp_path, "'wait...'") == "wait..."
+def test_typed_declarations_and_imports_parse(tmp_path):
+    result = parse(
+        tmp_path,
+        """
+        import {
+          lockType
+          roleType as role
+        } from 'br/public:avm/utl/types/avm-common-types:0.5.1'
+        import * as shared from './shared.bicep'
+        extension microsoftGraphV1
+        metadata name = 'nsg'
+        @export()
+        type ruleType = {
+          @description('The rule name.')
+          name: string
+          access: ('Allow' | 'Deny')?
+          *: string
+        }
+        param rules ruleType[] = []
+        param props resourceInput<'Microsoft.Network/networkSecurityGroups@2023-05-01'>.properties?
+        #disable-next-line no-unused-vars
+        var unused string = 'x'
+        assert rulesAreFew = length(rules) < 10
+        resource nsg 'Microsoft.Network/networkSecurityGroups@2023-05-01' = {
+          name: 'web-nsg'
+          properties: props ?? {}
+        }
+        output id resourceOutput<'Microsoft.Network/networkSecurityGroups@2023-05-01'>.id = nsg.id
+        """,
+    )
+    assert not result.errors, result.errors
+    assert [r.attributes["name"] for r in result.resources] == ["web-nsg"]
 
 
-def test_syntax_error_has_position_and_hint(tmp_path):
+def test_syntax_error_has_position_and_what_was_expected(tmp_path):
     result = parse(
         tmp_path, "resource x 'Microsoft.Test/t@2020-01-01' = {\n  name: 'x'\n  bad bad\n}\n"
     )
     (error,) = result.errors
-    assert error.line == 3
-    assert error.column is not None
-    assert "cannot parse Bicep" in error.message
-    assert "bicep build" in error.message
+    assert (error.line, error.column) == (3, 7)
+    assert error.message == "syntax error: expected ':' but found 'bad'"
+    assert not result.resources
+
+
+def test_every_syntax_error_of_a_file_is_reported(tmp_path):
+    result = parse(tmp_path, "var a = \nvar b = 1\nparam p string = \nvar c = )\n")
+    assert [(e.line, e.column) for e in result.errors] == [(1, 9), (3, 18), (4, 9)]
+    assert all(e.file == "main.bicep" for e in result.errors)
 
 
 @pytest.mark.parametrize(
@@ -582,7 +613,6 @@ def test_broken_parameters_file_is_an_error(tmp_path):
     ],
 )
 def test_malformed_strings_fail_fast_with_a_position(tmp_path, source, line):
-    # pycep's lexer would backtrack for minutes on these; they are caught before it runs.
     (error,) = parse(tmp_path, source).errors
     assert error.line == line
 
@@ -593,9 +623,56 @@ def test_integer_overflow_is_unknown(tmp_path):
 
 def test_placeholders_match_the_arm_parser(tmp_path):
     from iacjit.parsers.arm import functions as arm_functions
+
     got = value_of(tmp_path, "[uniqueString(resourceGroup().id), guid('a', 'b')]")
     rg_id = f"/subscriptions/{DEPLOYMENT_SUBSCRIPTION}/resourceGroups/{DEPLOYMENT_RESOURCE_GROUP}"
     assert got == [
         arm_functions.fn_unique_string([rg_id], None),
         arm_functions.fn_guid(["a", "b"], None),
     ]
+
+
+@pytest.mark.parametrize("param_name", ["main.bicepparam", "prod.bicepparam"])
+def test_bicepparam_values_are_used(tmp_path, param_name):
+    (tmp_path / param_name).write_text(
+        "using './main.bicep'\n"
+        "var open = '*'\n"
+        "param source = open\n"
+        "param secret = readEnvironmentVariable('SECRET')\n"
+    )
+    value = value_of(
+        tmp_path, "[source, secret]", "param source string = '10.0.0.0/8'\nparam secret string\n"
+    )
+    assert value[0] == "*"
+    assert isinstance(value[1], Unknown) and "deployment" in value[1].reason
+
+
+def test_broken_bicepparam_file_is_a_located_error(tmp_path):
+    (tmp_path / "main.bicepparam").write_text("using './main.bicep'\nparam source = \n")
+    result = parse(tmp_path, "param source string = 'x'\n")
+    (error,) = result.errors
+    assert (error.file, error.line, error.column) == ("main.bicepparam", 2, 16)
+
+
+def test_imported_variables_and_functions_are_evaluated(tmp_path):
+    shared = """
+    @export()
+    var admin = '10.0.0.0/8'
+    var inner = 'x'
+    @export()
+    func label(name string) string => '${name}-${inner}'
+    @export()
+    type ruleType = {
+      name: string
+    }
+    """
+    (tmp_path / "shared.bicep").write_text(textwrap.dedent(shared))
+    value = value_of(
+        tmp_path,
+        "[admin, label('a'), shared.admin, shared.label('b'), remote('c')]",
+        "import { admin, label, ruleType } from 'shared.bicep'\n"
+        "import * as shared from 'shared.bicep'\n"
+        "import { remote } from 'br/public:avm/utl/types/avm-common-types:0.5.1'\n",
+    )
+    assert value[:4] == ["10.0.0.0/8", "a-x", "10.0.0.0/8", "b-x"]
+    assert isinstance(value[4], Unknown) and "not fetched" in value[4].reason

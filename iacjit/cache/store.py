@@ -47,7 +47,7 @@ def default_directory() -> Path:
     return (Path(base) if base else Path.home() / ".cache") / "iacjit"
 
 
-_LIBRARIES = ("iacjit", "python-hcl2", "lark", "PyYAML", "pycep-parser")
+_LIBRARIES = ("iacjit", "python-hcl2", "lark", "PyYAML")
 _VERSIONS: str | None = None
 
 

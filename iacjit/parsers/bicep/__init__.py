@@ -1,1 +1,2 @@
-"""Bicep: pycep's grammar to our syntax tree, an evaluator over it, modules and their calls."""
+"""Bicep: our own lexer and parser, an evaluator over the tree, modules, imports and
+``.bicepparam`` values."""

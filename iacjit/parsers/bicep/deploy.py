@@ -20,6 +20,7 @@ from iacjit.model.raw import InputError, NotScanned, RawResource, Span
 from iacjit.model.values import Unknown
 from iacjit.parsers.bicep import ast as A
 from iacjit.parsers.bicep.evaluator import Evaluator, Spans
+from iacjit.parsers.bicep.imports import Imports
 from iacjit.parsers.bicep.values import (
     Closure,
     ModuleHandle,
@@ -96,7 +97,7 @@ class TemplateRun:
             limits.max_depth,
             limits.max_loop_items,
             limits.max_string_chars,
-            frozenset(template.functions),
+            template.functions,
         )
         self.prefix = scope_prefix(template.target_scope)
         self._values: dict[str, Any] = {}
@@ -106,6 +107,8 @@ class TemplateRun:
         self._instances: dict[str, list[Instance]] = {}
         self._module_instances: dict[str, list[ModuleInstance]] = {}
         self._outputs: dict[str, Any] | None = None
+        self.imports = Imports(template.imports, self._import_run)
+        self.ev.imported = self.imports.function
 
     # -- symbols -------------------------------------------------------------------------
     def resolve(self, name: str) -> Any:
@@ -144,7 +147,30 @@ class TemplateRun:
             modules = self.module_instances(decl)
             handles = [m.handle for m in modules]
             return handles if isinstance(decl.value, A.For) else handles[0]
+        if self.imports.has(name):
+            return self.imports.value(name)
         return Unknown(f"{name!r} is not declared in {self.display}")
+
+    def _import_run(self, decl: A.ImportDecl) -> TemplateRun | Unknown:
+        """A run of an imported local file, without parameters (exports cannot use any)."""
+        if decl.source.startswith(REMOTE_PREFIXES):
+            return Unknown(f"imported from {decl.source}, which is not fetched")
+        target = (self.path.parent / decl.source).resolve()
+        if target in self.module_stack or target == self.path.resolve():
+            return Unknown(f"import cycle through {decl.source}")
+        if len(self.module_stack) >= self.session.options.limits.max_module_depth:
+            return Unknown(f"imports nested deeper than the module limit at {decl.source}")
+        if not target.is_file():
+            self.session.errors.append(
+                InputError(self.display, f"import: file not found: {decl.source}", decl.line)
+            )
+            return Unknown(f"imported file not found: {decl.source}")
+        display = posixpath.normpath(posixpath.join(posixpath.dirname(self.display), decl.source))
+        template = self.session.load(target, display, decl.line)
+        if template is None:
+            return Unknown(f"the imported file {decl.source} could not be read")
+        stack = (*self.module_stack, self.path.resolve())
+        return TemplateRun(self.session, template, target, display, {}, stack, tuple(self.notes))
 
     # -- resources -----------------------------------------------------------------------
     def instances(self, decl: A.ResourceDecl) -> list[Instance]:
@@ -187,7 +213,7 @@ class TemplateRun:
     ) -> Instance:
         deployed, body = self._condition(body, env, notes, "")
         obj = body if isinstance(body, A.Obj) else None
-        pairs = {p.key: p for p in obj.pairs} if obj else {}
+        pairs = plain_pairs(obj)
         name = self.ev.eval(pairs["name"].value, env) if "name" in pairs else Unknown("no name")
         rtype, _, api = decl.type_api.partition("@")
         parent_handle: Any = parent.handle if parent else None
@@ -272,7 +298,7 @@ class TemplateRun:
         self, decl: A.ModuleDecl, body: A.Node, env: dict[str, Any], notes: list[str]
     ) -> ModuleInstance:
         deployed, body = self._condition(body, env, notes, f"module {decl.symbol} is ")
-        pairs = {p.key: p for p in body.pairs} if isinstance(body, A.Obj) else {}
+        pairs = plain_pairs(body)
         name = self.ev.eval(pairs["name"].value, env) if "name" in pairs else decl.symbol
         cache: list[TemplateRun | None] = []
 
@@ -414,6 +440,14 @@ class TemplateRun:
         assert inst.body is not None
         limits = self.session.options.limits
         for pair in inst.body.pairs:
+            if isinstance(pair, A.Spread) or pair.key_node is not None:
+                # A spread or a computed key: evaluated as a one-member object and merged.
+                value = self.ev.eval(A.Obj(pair.line, pair.end_line, (pair,)), inst.env, spans)
+                if isinstance(value, dict):
+                    for key, item in value.items():
+                        if key not in WIRING:
+                            attributes[key] = finalize(item, 0, limits.max_depth)
+                continue
             if pair.key == "name":
                 spans[("name",)] = Span(pair.line, pair.end_line)
             if pair.key in WIRING:
@@ -438,6 +472,13 @@ class TemplateRun:
             spans=spans,
             notes=list(dict.fromkeys(notes)),
         )
+
+
+def plain_pairs(body: A.Node | None) -> dict[str, A.Pair]:
+    """The properties of an object body written with a literal name, by name."""
+    if not isinstance(body, A.Obj):
+        return {}
+    return {p.key: p for p in body.pairs if isinstance(p, A.Pair) and p.key_node is None}
 
 
 def _join_name(parent: Any, name: Any) -> Any:

@@ -9,15 +9,18 @@ through the ``resolve`` callback, so the template layer can evaluate declaration
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from iacjit.model.raw import Span
 from iacjit.model.values import Unknown
+from iacjit.parsers.arm.values import Budget
 from iacjit.parsers.bicep import ast as A
 from iacjit.parsers.bicep import functions as F
 from iacjit.parsers.bicep.values import Closure, ModuleHandle, ResourceHandle
+from iacjit.parsers.common.options import Limits
 
+STEPS_PER_LOOP_ITEM = 200
 Path = tuple[Any, ...]
 Spans = dict[Path, Span]
 
@@ -31,14 +34,26 @@ class Evaluator:
         max_depth: int,
         max_loop_items: int,
         max_string_chars: int,
-        user_functions: frozenset[str] = frozenset(),
+        user_functions: Mapping[str, A.FuncDecl] | None = None,
     ) -> None:
         self.resolve = resolve
         self.max_depth = max_depth
         self.max_loop_items = max_loop_items
         self.max_string_chars = max_string_chars
-        self.user_functions = user_functions
+        self.user_functions = user_functions or {}
         self.depth = 0
+        # Every evaluation step counts; past the budget everything is Unknown at once, so
+        # nested loops and function calls cannot multiply into a hang.
+        self.steps = 0
+        self.max_steps = STEPS_PER_LOOP_ITEM * max_loop_items
+        self._calling: set[str] = set()
+        # (namespace, name) -> an imported function and its file's evaluator, set by the run.
+        self.imported: Callable[[str, str], Any] | None = None
+        self.arm = F.ArmContext(
+            Limits(max_depth=max_depth, max_loop_items=max_loop_items,
+                   max_string_chars=max_string_chars),
+            Budget(self.max_steps),
+        )
 
     # F.Context protocol
     def call(self, closure: Closure, args: list[Any]) -> Any:
@@ -51,9 +66,12 @@ class Evaluator:
     ) -> Any:
         """Evaluate *node*; when *spans* is given, record the lines of nested literals by path."""
         self.depth += 1
+        self.steps += 1
         try:
             if self.depth > self.max_depth:
                 return Unknown(f"evaluation nested deeper than {self.max_depth} levels")
+            if self.steps > self.max_steps:
+                return Unknown(f"evaluation took more than {self.max_steps} steps")
             return self._eval(node, env, spans, path)
         finally:
             self.depth -= 1
@@ -66,19 +84,11 @@ class Evaluator:
         if isinstance(node, A.Interp):
             return self._interp(node, env)
         if isinstance(node, A.Obj):
-            out: dict[str, Any] = {}
-            for pair in node.pairs:
-                if spans is not None:
-                    spans[(*path, pair.key)] = Span(pair.line, pair.end_line)
-                out[pair.key] = self.eval(pair.value, env, spans, (*path, pair.key))
-            return out
+            return self._object(node.pairs, env, spans, path)
         if isinstance(node, A.Arr):
-            items = []
-            for index, item in enumerate(node.items):
-                if spans is not None:
-                    spans[(*path, index)] = Span(item.line, item.end_line)
-                items.append(self.eval(item, env, spans, (*path, index)))
-            return items
+            return self._array(node, env, spans, path)
+        if isinstance(node, A.NonNull):
+            return self.eval(node.operand, env, spans, path)
         if isinstance(node, A.For):
             return self._for(node, env, spans, path)
         if isinstance(node, A.Member):
@@ -99,6 +109,12 @@ class Evaluator:
         if isinstance(node, A.Call):
             return self._call(node, env)
         if isinstance(node, A.MethodCall):
+            if isinstance(node.target, A.Ident) and node.target.name not in env:
+                # ``ns.fn()`` on an ``import * as ns`` namespace is a function call.
+                call = A.Call(node.line, node.end_line, node.name, node.args, node.target.name)
+                found = self.imported(node.target.name, node.name) if self.imported else None
+                if found is not None:
+                    return self._call(call, env)
             return Unknown(f"{node.name}() is evaluated at deployment time")
         if isinstance(node, A.Lambda):
             return Closure(node.params, node.body, dict(env))
@@ -111,6 +127,55 @@ class Evaluator:
         return Unknown(f"{type(node).__name__} cannot be used as a value here")
 
     # -- pieces --------------------------------------------------------------------------
+    def _object(
+        self, pairs: tuple[A.Pair | A.Spread, ...], env: dict[str, Any], spans: Spans | None,
+        path: Path,
+    ) -> Any:
+        """Properties in source order; a spread or a later key overrides an earlier one."""
+        out: dict[str, Any] = {}
+        for pair in pairs:
+            if isinstance(pair, A.Spread):
+                value = self.eval(pair.value, env)
+                if isinstance(value, Unknown):
+                    return value
+                if not isinstance(value, dict):
+                    return Unknown("'...' in an object needs an object")
+                out.update(value)
+                continue
+            key = self.key(pair, env)
+            if isinstance(key, Unknown):
+                return Unknown(f"a property name is not known: {key.reason}")
+            if spans is not None:
+                spans[(*path, key)] = Span(pair.line, pair.end_line)
+            out[key] = self.eval(pair.value, env, spans, (*path, key))
+        return out
+
+    def key(self, pair: A.Pair, env: dict[str, Any]) -> Any:
+        """The name of a property: as written, or its evaluated ``'${…}'`` interpolation."""
+        if pair.key_node is None:
+            return pair.key
+        value = self.eval(pair.key_node, env)
+        return value if isinstance(value, str | Unknown) else Unknown("a key is not a string")
+
+    def _array(self, node: A.Arr, env: dict[str, Any], spans: Spans | None, path: Path) -> Any:
+        items: list[Any] = []
+        for item in node.items:
+            if isinstance(item, A.Spread):
+                value = self.eval(item.value, env)
+                if isinstance(value, Unknown):
+                    return value
+                if not isinstance(value, list):
+                    return Unknown("'...' in an array needs an array")
+                items.extend(value)
+                continue
+            index = len(items)
+            if spans is not None:
+                spans[(*path, index)] = Span(item.line, item.end_line)
+            items.append(self.eval(item, env, spans, (*path, index)))
+        if len(items) > self.max_loop_items:
+            return Unknown(f"array longer than the limit of {self.max_loop_items} items")
+        return items
+
     def _interp(self, node: A.Interp, env: dict[str, Any]) -> Any:
         out: list[str] = []
         size = 0
@@ -119,11 +184,9 @@ class Evaluator:
                 text = part
             else:
                 value = self.eval(part, env)
-                if isinstance(value, Unknown):
-                    return value
-                if isinstance(value, ModuleHandle | Closure):
-                    return Unknown("a module or lambda cannot be interpolated")
-                text = F.to_string(value)
+                text = F.to_string(value, self.max_string_chars)
+                if isinstance(text, Unknown):
+                    return text
             size += len(text)
             if size > self.max_string_chars:
                 return Unknown(f"string longer than the limit of {self.max_string_chars}")
@@ -134,12 +197,23 @@ class Evaluator:
         sequence = self.loop_items(node, env)
         if isinstance(sequence, Unknown):
             return sequence
-        out = []
+        out: list[Any] = []
         for index, item in enumerate(sequence):
             local = self.loop_env(node, env, item, index)
+            body = node.body
+            if isinstance(body, A.IfBody):  # a filtered loop keeps the items whose test holds
+                keep = self.eval(body.test, local)
+                if keep is False:
+                    continue
+                if keep is not True:
+                    reason = keep.reason if isinstance(keep, Unknown) else "not a boolean"
+                    return Unknown(f"the filter of the loop on line {node.line} is not known "
+                                   f"({reason})")
+                body = body.body
+            position = len(out)
             if spans is not None:
-                spans[(*path, index)] = Span(node.body.line, node.body.end_line)
-            out.append(self.eval(node.body, local, spans, (*path, index)))
+                spans[(*path, position)] = Span(body.line, body.end_line)
+            out.append(self.eval(body, local, spans, (*path, position)))
         return out
 
     def loop_items(self, node: A.For, env: dict[str, Any]) -> list[Any] | Unknown:
@@ -147,10 +221,6 @@ class Evaluator:
         value = self.eval(node.iterable, env)
         if isinstance(value, Unknown):
             return Unknown(f"loop over a collection that is not known: {value.reason}")
-        if node.over_items:
-            if not isinstance(value, dict):
-                return Unknown("items() loop over something that is not an object")
-            value = [{"key": k, "value": value[k]} for k in sorted(value)]
         if not isinstance(value, list):
             return Unknown("loop over something that is not an array")
         if len(value) > self.max_loop_items:
@@ -184,7 +254,7 @@ class Evaluator:
             return None
         if isinstance(target, list) and target and isinstance(target[0], ResourceHandle):
             return Unknown(f"'.{name}' on a resource collection needs an index")
-        return Unknown(f"cannot read property {name!r} of {F.to_string(target)[:40]!r}")
+        return Unknown(f"cannot read property {name!r} of {type(target).__name__} {target!r:.40}")
 
     def _index(self, target: Any, index: Any, safe: bool) -> Any:
         if isinstance(target, Unknown):
@@ -202,10 +272,31 @@ class Evaluator:
         return Unknown("cannot index this value")
 
     def _call(self, node: A.Call, env: dict[str, Any]) -> Any:
-        if node.name in self.user_functions:
-            return Unknown(f"user-defined function {node.name}() is not evaluated")
         args = [self.eval(arg, env) for arg in node.args]
+        decl = None if node.namespace else self.user_functions.get(node.name)
+        if decl is not None:
+            return self.invoke(decl, args)
+        found = self.imported(node.namespace, node.name) if self.imported else None
+        if isinstance(found, Unknown):
+            return found
+        if found is not None:
+            return found[1].invoke(found[0], args)
+        if node.namespace:
+            return Unknown(f"{node.namespace}.{node.name}() is not an imported function")
         return F.call(self, node.name, args)
+
+    def invoke(self, decl: A.FuncDecl, args: list[Any]) -> Any:
+        """Call a user-defined function of this evaluator's file."""
+        if decl.name in self._calling:
+            return Unknown(f"function {decl.name}() calls itself")
+        if len(args) != len(decl.params):
+            return Unknown(f"{decl.name}() takes {len(decl.params)} argument(s)")
+        # A Bicep function sees only its parameters (and other functions).
+        self._calling.add(decl.name)
+        try:
+            return self.eval(decl.body, dict(zip(decl.params, args, strict=True)))
+        finally:
+            self._calling.discard(decl.name)
 
     @staticmethod
     def _unary(op: str, value: Any) -> Any:
@@ -214,8 +305,8 @@ class Evaluator:
         if op == "!":
             return not value if isinstance(value, bool) else Unknown("'!' needs a boolean")
         if isinstance(value, int) and not isinstance(value, bool):
-            return -value
-        return Unknown("'-' needs an integer")
+            return value if op == "+" else -value
+        return Unknown(f"'{op}' needs an integer")
 
     def _binary(self, node: A.Binary, env: dict[str, Any]) -> Any:
         op = node.op

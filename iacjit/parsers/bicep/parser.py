@@ -1,24 +1,21 @@
 """Bicep source files → located raw resources, shaped like the ARM parser's output.
 
 Entry point :func:`parse_file`.  Reading is strict about bytes (UTF-8, optional UTF-8 BOM,
-no NULs) and never raises: unreadable input, syntax pycep cannot parse and the newer
-constructs its grammar lacks all become :class:`InputError` entries with a position and, for
-the known gaps, the workaround (compile with ``bicep build`` and scan the JSON).
+no NULs) and never raises: unreadable input and syntax errors become :class:`InputError`
+entries with file, line, column and what was expected.  A file with a syntax error is not
+evaluated (``bicep build`` would not compile it, and half a file can hide a Deny rule); every
+other file of the scan is.
 """
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
-from typing import Any
 
-from iacjit import boundary
 from iacjit.model.raw import InputError, ParseResult
-from iacjit.model.values import Unknown
 from iacjit.parsers.bicep import ast as A
 from iacjit.parsers.bicep.deploy import REMOTE_PREFIXES, Session, TemplateRun
-from iacjit.parsers.bicep.syntax import SyntaxProblem, parse_template
-from iacjit.parsers.bicep.text import WORKAROUND, mask, unsupported_constructs
+from iacjit.parsers.bicep.params import sibling_parameters
+from iacjit.parsers.bicep.syntax import parse_template
 from iacjit.parsers.common.options import ParseOptions
 from iacjit.parsers.common.text import TextError, check_regular
 from iacjit.parsers.common.text import read_text as shared_read_text
@@ -63,72 +60,17 @@ def read_text(
 
 
 def load_template(
-    path: Path, display: str, options: ParseOptions
+    path: Path, display: str, options: ParseOptions, param_file: bool = False
 ) -> tuple[A.Template | None, list[InputError]]:
     """Read and parse one file; every problem becomes a located InputError."""
     text, problems = read_text(path, display, options)
     if text is None:
         return None, problems
-    hint = WORKAROUND.format(name=Path(display).name)
-    found = unsupported_constructs(mask(text))
-    if found:
-        return None, problems + [
-            InputError(
-                display,
-                f"{u.construct} is not supported by the Bicep parser (pycep); {hint}",
-                u.line,
-                u.column,
-            )
-            for u in found
-        ]
-    try:
-        return parse_template(text + "\n", options.limits.max_depth), problems
-    except SyntaxProblem as exc:
-        if exc.limit:
-            message = f"input exceeds a parser limit: {exc}"
-        else:
-            message = (
-                f"cannot parse Bicep: {exc}; if the file is valid Bicep, the construct is not "
-                f"supported by the Bicep parser (pycep): {hint}"
-            )
-        return None, [*problems, InputError(display, message, exc.line, exc.column)]
-    except RecursionError:
-        return None, [*problems, InputError(display, "nesting too deep to read")]
-
-
-def sibling_parameters(
-    path: Path, display: str, options: ParseOptions
-) -> tuple[dict[str, Any] | None, list[InputError]]:
-    """Values from ``<name>.parameters.json`` beside ``<name>.bicep``, as ``az deployment``
-    takes them with ``--parameters``; None when there is no such file.
-
-    Values are literals; a Key Vault ``reference`` is Unknown (read at deployment).
-    """
-    candidate = path.with_name(f"{path.stem}.parameters.json")
-    if not candidate.is_file():
-        return None, []
-    shown = f"{display.rpartition('/')[0]}/{candidate.name}" if "/" in display else candidate.name
-    try:
-        boundary.check(candidate)
-        if candidate.stat().st_size > options.limits.max_file_bytes:
-            return None, [InputError(shown, "parameters file over the size limit; not used")]
-        document = json.loads(candidate.read_text(encoding="utf-8-sig"))
-    except OSError as exc:
-        return None, [InputError(shown, f"cannot read parameters file: {exc.strerror or exc}")]
-    except (UnicodeDecodeError, ValueError) as exc:
-        return None, [InputError(shown, f"cannot read parameters file: {exc}")]
-    except RecursionError:
-        return None, [InputError(shown, "cannot read parameters file: nested too deeply")]
-    entries = document.get("parameters", document) if isinstance(document, dict) else None
-    if not isinstance(entries, dict):
-        return None, [InputError(shown, "a parameters file must hold a 'parameters' object")]
-    values: dict[str, Any] = {}
-    for name, entry in entries.items():
-        if isinstance(entry, dict) and "value" in entry:
-            values[name] = entry["value"]
-        elif isinstance(entry, dict) and "reference" in entry:
-            values[name] = Unknown("the value is a Key Vault secret reference, read at deployment")
-    return values, []
+    template, errors = parse_template(text, options.limits.max_depth, param_file)
+    for error in errors:
+        prefix = "input exceeds a parser limit: " if error.limit else "syntax error: "
+        problems.append(InputError(display, prefix + str(error), error.line, error.column))
+    return (None if errors else template), problems
 
 
 def parse_file(path: Path, display: str, options: ParseOptions) -> ParseResult:
@@ -151,7 +93,7 @@ def parse_file(path: Path, display: str, options: ParseOptions) -> ParseResult:
         return cache[target]
 
     session = Session(options=options, root_display=display, load=load)
-    params, problems = sibling_parameters(path, display, options)
+    params, problems = sibling_parameters(path, display, options, load_template)
     session.errors.extend(problems)
     try:
         run = TemplateRun(session, template, path, display, params)
@@ -160,7 +102,7 @@ def parse_file(path: Path, display: str, options: ParseOptions) -> ParseResult:
         session.errors.append(
             InputError(display, "evaluation nested too deeply (module or reference chains)")
         )
-    result.errors.extend(session.errors)
+    result.errors.extend(dict.fromkeys(session.errors))  # a module loop repeats its errors
     result.not_scanned.extend(session.not_scanned)
     return result
 

@@ -1,511 +1,273 @@
-"""Bicep text → :class:`~iacjit.parsers.bicep.ast.Template`, through pycep's Lark grammar.
+"""Bicep text → :class:`~iacjit.parsers.bicep.ast.Template`: declarations and error recovery.
 
-We use pycep's parse tree rather than its JSON because the tree keeps token kinds (an
-identifier ``location`` vs a literal ``'location'``) and positions on every node.  Its
-grammar is LALR with shift-preferred conflicts: every binary/postfix operator comes back
-right-associated with one precedence level (``a.b.c`` as ``a.(b.c)``, ``2 * 3 + 1`` as
-``2 * (3 + 1)``).  We flatten each unparenthesised operator chain back into its source order
-and rebuild it with Bicep's real precedence; parentheses are recognised from the source text,
-because the grammar drops them.
+Entry point :func:`parse_template`.  A hand-written lexer and recursive-descent parser, written
+from the Bicep language definition (its grammar document and compiler), read the language as
+it is written today: every declaration kind, decorators, user-defined types and functions,
+imports, extensions, and ``.bicepparam`` files.  Time is linear in the input and nesting is
+bounded.  A syntax error is recorded with its position and what was expected; the parser then
+resumes at the next declaration that starts a line, so one file reports all its errors at once,
+as ``bicep build`` does.
 """
 
 from __future__ import annotations
 
-import functools
-from dataclasses import dataclass
-from typing import Any
-
-from lark import Lark, Token, Tree
-from lark.exceptions import UnexpectedInput
-
 from iacjit.parsers.bicep import ast as A
-from iacjit.parsers.bicep.text import (
-    TextError,
-    mask,
-    nesting_problem,
-    position,
-    split_string,
-    string_problem,
+from iacjit.parsers.bicep.expressions import ExprParser, ParseError
+from iacjit.parsers.bicep.lexer import EOF, ID, NL, STR, STRL, LexError, Token, tokenize
+
+__all__ = ["ParseError", "parse_template"]
+
+DECLARATION_WORDS = frozenset(
+    {
+        "targetScope", "metadata", "param", "var", "resource", "module", "output", "type",
+        "func", "import", "using", "extends", "extension", "provider", "assert", "test",
+    }
 )
-
-BINARY = {
-    "add": "+",
-    "substract": "-",
-    "multiply": "*",
-    "divide": "/",
-    "modulo": "%",
-    "greater_than_or_equals": ">=",
-    "greater_than": ">",
-    "less_than_or_equals": "<=",
-    "less_than": "<",
-    "equals": "==",
-    "not_equals": "!=",
-    "equals_case_insens": "=~",
-    "not_equals_case_insens": "!~",
-    "and_op": "&&",
-    "or_op": "||",
-    "coalesce": "??",
-}
-# Bicep operator precedence, higher binds tighter; "?" is the ternary (right-associative).
-PRECEDENCE = {
-    "*": 7,
-    "/": 7,
-    "%": 7,
-    "+": 6,
-    "-": 6,
-    ">": 5,
-    ">=": 5,
-    "<": 5,
-    "<=": 5,
-    "==": 4,
-    "!=": 4,
-    "=~": 4,
-    "!~": 4,
-    "&&": 3,
-    "||": 2,
-    "??": 1,
-    "?": 0,
-}
-OPERATOR_RULES = set(BINARY) | {
-    "operator",
-    "property_accessor",
-    "index_accessor",
-    "function_accessor",
-    "nested_resource_accessor",
-    "not_op",
-    "minus",
-    "conditional",
-}
+MAX_ERRORS = 20
 
 
-class SyntaxProblem(Exception):
-    """Input that pycep's grammar or our conversion cannot take; positions are 1-based."""
+class Parser(ExprParser):
+    """Declarations of one ``.bicep`` (or, with ``param_file``, ``.bicepparam``) file."""
 
-    def __init__(
-        self,
-        message: str,
-        line: int | None = None,
-        column: int | None = None,
-        limit: bool = False,
-    ) -> None:
-        super().__init__(message)
-        self.line = line
-        self.column = column
-        self.limit = limit  # a configured bound was hit: the syntax itself may be fine
+    def __init__(self, lexed, max_depth: int, param_file: bool) -> None:  # type: ignore[no-untyped-def]
+        super().__init__(lexed, max_depth)
+        self.param_file = param_file
+        self.tpl = A.Template()
+        self.errors: list[ParseError] = []
 
+    def program(self) -> A.Template:
+        while True:
+            self.skip_newlines()
+            if self.at(EOF):
+                return self.tpl
+            self.skip_nl = [False]
+            self.depth = 0
+            try:
+                self.statement()
+                if self.peek().kind not in (NL, EOF):
+                    raise self.error("a new line after the declaration")
+            except ParseError as exc:
+                self.errors.append(exc)
+                if exc.limit or len(self.errors) >= MAX_ERRORS:
+                    return self.tpl
+                self.recover()
 
-@functools.cache
-def _lark() -> Lark:
-    """pycep's grammar, compiled once per process (construction costs ~100 ms)."""
-    from pycep import BicepParser
-
-    return BicepParser().lark_parser
-
-
-def lark_parse(text: str) -> Tree:
-    try:
-        return _lark().parse(text)
-    except UnexpectedInput as exc:
-        token = getattr(exc, "token", None)
-        what = f"unexpected {token!r}" if token is not None else "unexpected input"
-        if isinstance(token, Token):
-            what = f"unexpected {token.value!r}" if token.value else "unexpected end of file"
-        raise SyntaxProblem(what, exc.line, exc.column) from exc
-
-
-@dataclass
-class _Item:
-    """One element of a flattened operator chain."""
-
-    kind: str  # "atom" | "bin" | "pre" | "post"
-    value: Any = None  # Node for atom; op str for bin/pre; callable for post
-    extra: Any = None  # the ternary's middle expression
-
-
-class Converter:
-    """Builds AST nodes from Lark trees of one text (a file or an interpolation hole)."""
-
-    def __init__(self, text: str, max_depth: int, line_offset: int = 0) -> None:
-        self.text = text
-        self.masked = mask(text)
-        self.max_depth = max_depth
-        self.line_offset = line_offset
-        self.depth = 0
-
-    # -- positions ---------------------------------------------------------------------
-    def _lines(
-        self, tree: Tree | Token | None, fallback: tuple[int, int] = (1, 1)
-    ) -> tuple[int, int]:
-        if self.line_offset:
-            return self.line_offset, self.line_offset
-        if isinstance(tree, Token) and tree.line is not None:
-            return tree.line, tree.end_line or tree.line
-        if isinstance(tree, Tree) and not tree.meta.empty:
-            # A rule may end with the newline that follows it; the declaration ends before.
-            end = tree.meta.end_pos
-            while end > tree.meta.start_pos and self.masked[end - 1] in " \t\r\n":
-                end -= 1
-            return tree.meta.line, tree.meta.line + self.masked.count(
-                "\n", tree.meta.start_pos, end
-            )
-        return fallback
-
-    def _grouped(self, tree: Tree) -> bool:
-        """True when *tree* is wrapped in its own parentheses in the source."""
-        if tree.meta.empty:
-            return False
-        start, end = tree.meta.start_pos, tree.meta.end_pos
-        i = start - 1
-        while i >= 0 and self.masked[i] in " \t\r\n":
-            i -= 1
-        if i < 0 or self.masked[i] != "(":
-            return False
-        depth = 0
-        for j in range(i, len(self.masked)):
-            c = self.masked[j]
-            if c == "(":
-                depth += 1
-            elif c == ")":
-                depth -= 1
-                if depth == 0:
-                    return j >= end
-        return False
-
-    def _safe(self, left: Any, right: Any) -> bool:
-        """True for ``a.?b`` / ``a[?0]``: the grammar accepts the ``?`` but drops it."""
-        if not all(isinstance(t, Tree | Token) for t in (left, right)):
-            return False
-        end = getattr(left if isinstance(left, Token) else left.meta, "end_pos", None)
-        start = getattr(right if isinstance(right, Token) else right.meta, "start_pos", None)
-        if end is None or start is None:
-            return False
-        return "?" in self.masked[end:start]
+    def recover(self) -> None:
+        """Skip to the next line that starts with a declaration keyword or a decorator."""
+        toks = self.toks
+        if toks[self.i].kind != EOF:
+            self.i += 1
+        while toks[self.i].kind != EOF:
+            tok = toks[self.i]
+            starts_line = toks[self.i - 1].kind == NL and tok.column == 1
+            if starts_line and (
+                tok.kind == "@" or (tok.kind == ID and tok.value in DECLARATION_WORDS)
+            ):
+                return
+            self.i += 1
 
     # -- declarations ------------------------------------------------------------------
-    def template(self, tree: Tree) -> A.Template:
-        tpl = A.Template()
-        for element in tree.children:
-            if not isinstance(element, Tree):
-                continue
-            kind = element.data
-            line, end_line = self._lines(element)
-            ch = element.children
-            if kind == "scope":
-                tpl.target_scope = str(ch[0])[1:-1]
-            elif kind == "param":
-                name = str(ch[1])
-                nullable = False
-                if isinstance(ch[2], Tree) and not ch[2].meta.empty:
-                    rest = self.masked[ch[2].meta.end_pos : ch[2].meta.end_pos + 3]
-                    nullable = rest.lstrip(" \t").startswith("?")
-                default = self.expr(ch[3]) if len(ch) > 3 and ch[3] is not None else None
-                tpl.params[name] = A.ParamDecl(
-                    line, end_line, name, self._type_name(ch[2]), default, nullable
-                )
-            elif kind == "var":
-                tpl.variables[str(ch[1])] = A.VarDecl(line, end_line, str(ch[1]), self.expr(ch[3]))
-            elif kind == "output":
-                tpl.outputs[str(ch[1])] = A.OutputDecl(line, end_line, str(ch[1]), self.expr(ch[3]))
-            elif kind == "resource":
-                type_api = self._string_value(ch[2].children[0])
-                tpl.resources.append(
-                    A.ResourceDecl(
-                        line, end_line, str(ch[1]), type_api, ch[3] is not None, self.expr(ch[4])
-                    )
-                )
-            elif kind == "module":
-                path = self._string_value(ch[2].children[0])
-                tpl.modules.append(A.ModuleDecl(line, end_line, str(ch[1]), path, self.expr(ch[3])))
-            elif kind == "custom_func":
-                tpl.functions.add(str(ch[1]))
-        return tpl
-
-    @staticmethod
-    def _type_name(tree: Any) -> str:
-        if isinstance(tree, Tree):
-            tokens = list(tree.scan_values(lambda v: isinstance(v, Token)))
-            return str(tokens[0]) if len(tokens) == 1 else "object"
-        return "any"
-
-    def _string_value(self, token: Token) -> str:
-        """A literal that must not be interpolated (resource types, module paths)."""
-        node = self._string(token, (token.line or 1, token.end_line or token.line or 1))
-        if isinstance(node, A.Lit):
-            return str(node.value)
-        raise SyntaxProblem("interpolation is not allowed here", token.line, token.column)
-
-    # -- expressions -------------------------------------------------------------------
-    def expr(self, tree: Tree | Token) -> A.Node:
-        self.depth += 1
-        try:
-            if self.depth > self.max_depth:
-                line, _ = self._lines(tree)
-                raise SyntaxProblem(
-                    f"expression nested deeper than {self.max_depth} levels", line, limit=True
-                )
-            return self._expr(tree)
-        finally:
-            self.depth -= 1
-
-    def _expr(self, tree: Tree | Token) -> A.Node:
-        line, end_line = self._lines(tree)
-        if isinstance(tree, Token):
-            return self._token(tree, (line, end_line))
-        kind = tree.data
-        ch = tree.children
-        if kind == "null":
-            return A.Lit(line, end_line, None)
-        if kind == "true":
-            return A.Lit(line, end_line, True)
-        if kind == "false":
-            return A.Lit(line, end_line, False)
-        if kind == "int_type":
-            return A.Lit(line, end_line, int(str(ch[0])))
-        if kind == "string":
-            return self._token(ch[0], (line, end_line))
-        if kind == "multi_line_string":
-            raw = str(ch[0])[3:-3]
-            raw = raw.removeprefix("\r\n").removeprefix("\n")
-            return A.Lit(line, end_line, raw)
-        if kind == "array":
-            return A.Arr(line, end_line, tuple(self.expr(c) for c in ch if c is not None))
-        if kind == "object":
-            return self._object(tree, line, end_line)
-        if kind == "function":
-            name = str(ch[0])[:-1]
-            for prefix in ("sys.", "az."):
-                name = name.removeprefix(prefix)
-            return A.Call(
-                line, end_line, name, tuple(self.expr(c) for c in ch[1:] if c is not None)
-            )
-        if kind == "lambda_expression":
-            *params, body = ch
-            names = tuple(self._ident_name(p) for p in params)
-            return A.Lambda(line, end_line, names, self.expr(body))
-        if kind == "loop":
-            return self._loop(tree, line, end_line)
-        if kind == "deploy_condition":
-            return A.IfBody(line, end_line, self.expr(ch[0]), self.expr(ch[1]))
-        if kind in OPERATOR_RULES:
-            items: list[_Item] = []
-            self._flatten(tree, items)
-            return _Chain(items, line, end_line).parse()
-        raise SyntaxProblem(f"unsupported syntax {kind!r}", line)
-
-    def _ident_name(self, tree: Any) -> str:
-        node = self.expr(tree)
-        if not isinstance(node, A.Ident):
-            raise SyntaxProblem("expected a name", node.line)
-        return node.name
-
-    def _token(self, token: Token, lines: tuple[int, int]) -> A.Node:
-        if token.type in ("QUOTED_INTERPOLATION", "QUOTED_STRING"):
-            return self._string(token, lines)
-        if token.type == "MULTI_LINE_STRING":
-            return A.Lit(*lines, str(token)[3:-3].removeprefix("\n"))
-        if token.type == "INT":
-            return A.Lit(*lines, int(str(token)))
-        return A.Ident(*lines, str(token))
-
-    def _string(self, token: Token, lines: tuple[int, int]) -> A.Node:
-        body = str(token)[1:-1]
-        try:
-            parts = split_string(body)
-        except TextError as exc:
-            raise SyntaxProblem(f"bad string literal: {exc}", token.line, token.column) from exc
-        if len(parts) == 1 and isinstance(parts[0], str):
-            return A.Lit(*lines, parts[0])
-        nodes: list[str | A.Node] = []
-        for part in parts:
-            if isinstance(part, str):
-                nodes.append(part)
-            else:
-                nodes.append(self._hole(part[0], lines[0]))
-        return A.Interp(*lines, tuple(nodes))
-
-    def _hole(self, source: str, line: int) -> A.Node:
-        """Parse the expression of a ``${...}`` hole on its own, as a variable value."""
-        wrapped = f"var __hole = {source}\n"
-        try:
-            tree = lark_parse(wrapped)
-        except SyntaxProblem as exc:
-            raise SyntaxProblem(f"cannot parse interpolation ${{{source}}}: {exc}", line) from exc
-        sub = Converter(wrapped, self.max_depth - self.depth, line_offset=line)
-        return sub.expr(tree.children[0].children[3])
-
-    def _object(self, tree: Tree, line: int, end_line: int) -> A.Obj:
-        pairs: list[A.Pair] = []
-        children: list[A.ResourceDecl] = []
-        for child in tree.children:
-            if not isinstance(child, Tree):
-                continue
-            if child.data == "pair":
-                key_tree, value = child.children[0], child.children[1]
-                key_token = key_tree.children[0]
-                if key_token.type in ("QUOTED_INTERPOLATION", "QUOTED_STRING"):
-                    key = self._string_value(key_token)
-                else:
-                    key = str(key_token)
-                pl, pe = self._lines(child, (line, line))
-                pairs.append(A.Pair(key, self.expr(value), pl, pe))
-            elif child.data == "child_resource":
-                ch = child.children
-                cl, ce = self._lines(child, (line, end_line))
-                children.append(
-                    A.ResourceDecl(
-                        cl,
-                        ce,
-                        str(ch[0]),
-                        self._string_value(ch[1]),
-                        ch[2] is not None,
-                        self.expr(ch[3]),
-                    )
-                )
-        return A.Obj(line, end_line, tuple(pairs), tuple(children))
-
-    def _loop(self, tree: Tree, line: int, end_line: int) -> A.For:
-        header, _filter, body = tree.children[0], tree.children[1], tree.children[2]
-        hc = header.children
-        if header.data == "loop_array":
-            return A.For(line, end_line, str(hc[0]), None, self.expr(hc[1]), self.expr(body))
-        if header.data == "loop_array_index":
-            return A.For(line, end_line, str(hc[0]), str(hc[1]), self.expr(hc[2]), self.expr(body))
-        return A.For(line, end_line, str(hc[0]), None, self.expr(hc[1]), self.expr(body), True)
-
-    # -- operator chains ---------------------------------------------------------------
-    def _operand(self, tree: Any, items: list[_Item]) -> None:
-        if isinstance(tree, Tree) and tree.data in OPERATOR_RULES and not self._grouped(tree):
-            self._flatten(tree, items)
+    def statement(self) -> None:
+        decorators = self.decorators()
+        tok = self.peek()
+        if tok.kind != ID or tok.value not in DECLARATION_WORDS:
+            raise self.error("a declaration (param, var, resource, module, output, type, …)")
+        word = tok.value
+        tpl = self.tpl
+        if word == "resource":
+            tpl.resources.append(self.resource(decorators))
+        elif word == "param":
+            self.param(tok, decorators)
+        elif word == "var":
+            self.next()
+            name = self.name("a variable name").value
+            if not self.at("="):
+                self.type_expr()
+            self.expect("=")
+            tpl.variables[name] = self.mk(A.VarDecl, tok, name, self.expr(), decorators)
+        elif word == "output":
+            self.next()
+            name = self.name("an output name").value
+            kind = self.type_expr()
+            self.expect("=")
+            value = self.expr()
+            tpl.outputs[name] = self.mk(A.OutputDecl, tok, name, value, kind, decorators)
+        elif word == "module":
+            self.next()
+            symbol = self.name("a module name").value
+            path = self.literal_string("the module path")
+            self.expect("=")
+            value = self.body()
+            tpl.modules.append(self.mk(A.ModuleDecl, tok, symbol, path, value, decorators))
+        elif word == "targetScope":
+            self.next()
+            self.expect("=")
+            value = self.expr()
+            if not (isinstance(value, A.Lit) and isinstance(value.value, str)):
+                raise ParseError("targetScope must be a string literal", value.line, value.column)
+            tpl.target_scope = value.value
+        elif word == "type":
+            self.next()
+            name = self.name("a type name").value
+            self.expect("=")
+            self.skip_newlines()
+            tpl.types[name] = self.mk(A.TypeDecl, tok, name, self.type_expr(), decorators)
+        elif word == "func":
+            self.func(tok, decorators)
+        elif word == "import":
+            self.import_(tok)
+        elif word in ("extension", "provider"):
+            self.next()
+            self.extension(tok)
         else:
-            items.append(_Item("atom", self.expr(tree)))
+            self.other(tok, word)
 
-    def _flatten(self, tree: Tree, items: list[_Item]) -> None:
-        self.depth += 1
-        try:
-            if self.depth > self.max_depth:
-                raise SyntaxProblem(
-                    f"expression nested deeper than {self.max_depth} levels",
-                    self._lines(tree)[0],
-                    limit=True,
-                )
-            self._flatten_inner(tree, items)
-        finally:
-            self.depth -= 1
+    def literal_string(self, what: str) -> str:
+        tok = self.peek()
+        if tok.kind == STRL:
+            raise ParseError(f"{what} cannot use string interpolation", tok.line, tok.column)
+        return self.expect(STR, what).value
 
-    def _flatten_inner(self, tree: Tree, items: list[_Item]) -> None:
-        kind = tree.data
-        ch = tree.children
-        line, end_line = self._lines(tree)
-        if kind == "operator":
-            self._flatten(ch[0], items)
-        elif kind in BINARY:
-            self._operand(ch[0], items)
-            items.append(_Item("bin", BINARY[kind]))
-            self._operand(ch[1], items)
-        elif kind == "conditional":
-            self._operand(ch[0], items)
-            items.append(_Item("bin", "?", self.expr(ch[1])))
-            self._operand(ch[2], items)
-        elif kind in ("not_op", "minus"):
-            items.append(_Item("pre", "!" if kind == "not_op" else "-"))
-            self._operand(ch[0], items)
-        elif kind == "index_accessor":
-            self._operand(ch[0], items)
-            index = self.expr(ch[1])
-            safe = self._safe(ch[0], ch[1])
-            items.append(_Item("post", lambda t, i=index: A.Index(t.line, end_line, t, i, safe)))
-        elif kind == "function_accessor":
-            self._operand(ch[0], items)
-            name = str(ch[1])
-            args = tuple(self.expr(c) for c in ch[2:] if c is not None)
-            items.append(
-                _Item("post", lambda t, n=name, a=args: A.MethodCall(t.line, end_line, t, n, a))
-            )
-        elif kind in ("property_accessor", "nested_resource_accessor"):
-            self._operand(ch[0], items)
-            # The right side is itself a chain whose first atom is the member name.
-            rest: list[_Item] = []
-            self._operand(ch[1], rest)
-            head = rest[0] if rest else None
-            if head is None or head.kind != "atom" or not isinstance(head.value, A.Ident):
-                raise SyntaxProblem("expected a property name after '.'", line)
-            name = head.value.name
-            if kind == "property_accessor":
-                safe = self._safe(ch[0], ch[1])
-                items.append(
-                    _Item("post", lambda t, n=name: A.Member(t.line, end_line, t, n, safe))
-                )
-            else:
-                items.append(_Item("post", lambda t, n=name: A.NestedRef(t.line, end_line, t, n)))
-            items.extend(rest[1:])
-        else:
-            items.append(_Item("atom", self.expr(tree)))
+    def resource(self, decorators: tuple[A.Node, ...]) -> A.ResourceDecl:
+        start = self.next()
+        symbol = self.name("a resource name").value
+        type_api = self.literal_string("the resource type 'Namespace/type@version'")
+        existing = False
+        if self.at_word("existing"):
+            self.next()
+            existing = True
+        self.expect("=")
+        value = self.body()
+        return self.mk(A.ResourceDecl, start, symbol, type_api, existing, value, decorators)
 
+    def body(self) -> A.Node:
+        """The value of a resource or module: an object, ``if (…) {…}`` or a for-loop."""
+        if self.at_word("if"):
+            return self.if_body()
+        if self.at("{"):
+            return self.object()
+        if self.at("["):
+            value = self.array()
+            if not isinstance(value, A.For):
+                raise ParseError("expected a for-loop '[for …]'", value.line, value.column)
+            return value
+        raise self.error("an object '{', 'if' or a for-loop '[for'")
 
-class _Chain:
-    """Precedence climbing over a flattened operator chain."""
+    def param(self, tok: Token, decorators: tuple[A.Node, ...]) -> None:
+        self.next()
+        name = self.name("a parameter name").value
+        if self.param_file:
+            self.expect("=")
+            self.tpl.assignments[name] = self.mk(A.VarDecl, tok, name, self.expr(), decorators)
+            return
+        kind = self.type_expr()
+        default = self.expr() if self.accept("=") else None
+        nullable = kind.kind == "nullable"
+        core = kind.items[0] if nullable and kind.items else kind
+        type_name = core.name if isinstance(core, A.TypeNode) and core.kind == "name" else "object"
+        self.tpl.params[name] = self.mk(
+            A.ParamDecl, tok, name, type_name, default, nullable, kind, decorators
+        )
 
-    def __init__(self, items: list[_Item], line: int, end_line: int) -> None:
-        self.items = items
-        self.pos = 0
-        self.line = line
-        self.end_line = end_line
-
-    def parse(self) -> A.Node:
-        node = self._binary(0)
-        if self.pos != len(self.items):
-            raise SyntaxProblem("cannot make sense of this expression", self.line)
-        return node
-
-    def _peek(self) -> _Item | None:
-        return self.items[self.pos] if self.pos < len(self.items) else None
-
-    def _unary(self) -> A.Node:
-        prefixes: list[str] = []
-        while (item := self._peek()) is not None and item.kind == "pre":
-            prefixes.append(item.value)
-            self.pos += 1
-        item = self._peek()
-        if item is None or item.kind != "atom":
-            raise SyntaxProblem("expected an operand", self.line)
-        self.pos += 1
-        node: A.Node = item.value
-        while (item := self._peek()) is not None and item.kind == "post":
-            node = item.value(node)
-            self.pos += 1
-        for op in reversed(prefixes):
-            node = A.Unary(node.line, node.end_line, op, node)
-        return node
-
-    def _binary(self, min_prec: int) -> A.Node:
-        left = self._unary()
-        while (item := self._peek()) is not None and item.kind == "bin":
-            prec = PRECEDENCE[item.value]
-            if prec < min_prec:
+    def func(self, tok: Token, decorators: tuple[A.Node, ...]) -> None:
+        self.next()
+        name = self.name("a function name").value
+        self.expect("(")
+        self.skip_nl.append(True)
+        params: list[str] = []
+        while not self.at(")"):
+            params.append(self.name("a parameter name").value)
+            self.type_expr()
+            if not self.accept(","):
                 break
-            self.pos += 1
-            if item.value == "?":
-                otherwise = self._binary(prec)  # right-associative
-                left = A.Cond(left.line, otherwise.end_line, left, item.extra, otherwise)
+        self.expect(")", "',' or ')'")
+        self.skip_nl.pop()
+        self.type_expr()
+        self.expect("=>")
+        self.skip_newlines()
+        body = self.expr()
+        self.tpl.functions[name] = self.mk(A.FuncDecl, tok, name, tuple(params), body, decorators)
+
+    def import_(self, tok: Token) -> None:
+        self.next()
+        if self.at(STR):  # the older extension syntax: import 'az@1.0.0' [with {…}] [as x]
+            self.extension(tok)
+            return
+        names: list[tuple[str, str]] = []
+        namespace = ""
+        if self.accept("*"):
+            self.expect_word("as")
+            namespace = self.name("a namespace name").value
+        elif self.accept("{"):
+            self.skip_nl.append(True)
+            while not self.at("}"):
+                exported = self.name("an imported name").value
+                local = exported
+                if self.at_word("as"):
+                    self.next()
+                    local = self.name("an alias").value
+                names.append((exported, local))
+                self.accept(",")  # names are separated by commas, new lines or both
+            self.expect("}", "',' or '}'")
+            self.skip_nl.pop()
+        else:
+            raise self.error("'{', '*' or a string after import")
+        self.expect_word("from")
+        source = self.literal_string("the file to import from")
+        self.tpl.imports.append(self.mk(A.ImportDecl, tok, source, tuple(names), namespace))
+
+    def extension(self, tok: Token) -> None:
+        spec_tok = self.peek()
+        if spec_tok.kind not in (ID, STR):
+            raise self.error("an extension name or reference")
+        self.next()
+        config = None
+        if self.at_word("with"):
+            self.next()
+            config = self.object()
+        alias = ""
+        if self.at_word("as"):
+            self.next()
+            alias = self.name("an alias").value
+        self.tpl.extensions.append(self.mk(A.ExtensionDecl, tok, spec_tok.value, alias, config))
+
+    def other(self, tok: Token, word: str) -> None:
+        """``using``, ``extends``, ``metadata``, ``assert`` and ``test`` declarations."""
+        self.next()
+        if word == "using":
+            if self.at_word("none"):
+                self.next()
+                self.tpl.using = ""
             else:
-                right = self._binary(prec + 1)
-                left = A.Binary(left.line, right.end_line, item.value, left, right)
-        return left
+                self.tpl.using = self.literal_string("the Bicep file the parameters are for")
+            if self.at_word("with"):
+                self.next()
+                self.object()
+            return
+        if word == "extends":
+            self.literal_string("the base parameters file")
+            return
+        name = self.name(f"a {word} name").value
+        if word == "test":
+            self.literal_string("the file under test")
+        self.expect("=")
+        value = self.object() if word == "test" else self.expr()
+        self.tpl.others.append(self.mk(A.NamedValue, tok, word, name, value))
 
 
-def parse_template(text: str, max_depth: int) -> A.Template:
-    """Parse a whole file; raises :class:`SyntaxProblem` with a position on failure."""
-    bad_string = string_problem(text)
-    if bad_string:
-        line, column = position(text, bad_string[1])
-        raise SyntaxProblem(bad_string[0], line, column)
-    masked = mask(text)
-    problem = nesting_problem(masked, max_depth)
-    if problem:
-        line, column = position(masked, problem[1])
-        raise SyntaxProblem(problem[0], line, column, limit=True)
-    tree = lark_parse(text)
+def parse_template(
+    text: str, max_depth: int, param_file: bool = False
+) -> tuple[A.Template, list[ParseError]]:
+    """Parse one file; the template (complete only without errors) and every syntax error."""
     try:
-        return Converter(text, max_depth).template(tree)
-    except RecursionError as exc:
-        raise SyntaxProblem("nesting too deep to read", limit=True) from exc
+        lexed = tokenize(text)
+    except LexError as exc:
+        return A.Template(), [ParseError(str(exc), exc.line, exc.column)]
+    parser = Parser(lexed, max_depth, param_file)
+    try:
+        template = parser.program()
+    except RecursionError:
+        tok = parser.toks[min(parser.i, len(parser.toks) - 1)]
+        parser.errors.append(ParseError("nesting too deep to read", tok.line, tok.column, True))
+        template = parser.tpl
+    return template, parser.errors

@@ -85,5 +85,5 @@ class Closure:
     """A lambda value with the variables it can see."""
 
     params: tuple[str, ...]
-    body: Any  # bicep_ast.Node
+    body: Any  # bicep.ast.Node
     env: dict[str, Any]
