@@ -28,9 +28,10 @@ from iacjit.discovery import SKIP_DIRS
 from iacjit.reports.call_sites import call_sites
 from iacjit.rules.base import SEVERITIES
 
-# What the hook reads; .tfvars are not inputs of their own but change their root's values.
+# What the hook reads; .tfvars and .bicepparam files are not inputs of their own but change
+# the values of the templates beside them.
 IAC_SUFFIXES = (".tf", ".json", ".yaml", ".yml", ".template", ".bicep")
-HOOK_SUFFIXES = (*IAC_SUFFIXES, ".tfvars")
+HOOK_SUFFIXES = (*IAC_SUFFIXES, ".tfvars", ".bicepparam")
 MAX_CALLER_DEPTH = 16
 
 _TF_SOURCE = re.compile(r'^\s*source\s*=\s*"(\.{1,2}/[^"]*)"', re.M)
@@ -129,12 +130,14 @@ def plan(changed: Iterable[Path], repo_root: Path | None = None) -> HookPlan:
         result.changed.add(resolved)
         result.concerned_files.add(resolved)
         name = resolved.name.lower()
-        if name.endswith(".tfvars"):
-            # Variable values change every resource of the root (and of its modules).
+        if name.endswith((".tfvars", ".bicepparam")):
+            # Variable values change every resource of the root (and of its modules); a
+            # .bicepparam file supplies the Bicep file it names, found beside it.
             result.concerned_dirs.add(resolved.parent)
         elif name.endswith(".parameters.json"):
-            template = resolved.with_name(resolved.name[: -len(".parameters.json")] + ".json")
-            result.concerned_files.add(template)
+            stem = resolved.name[: -len(".parameters.json")]
+            result.concerned_files.add(resolved.with_name(stem + ".json"))
+            result.concerned_files.add(resolved.with_name(stem + ".bicep"))
     if not result.changed:
         return result
     units = {p.parent for p in result.changed}

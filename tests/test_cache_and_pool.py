@@ -90,6 +90,20 @@ def test_parameters_file_change_invalidates_arm(tree, tmp_path):
     assert _document(Cache(tmp_path / "cache")) == _document(None)
 
 
+@pytest.mark.parametrize("name", ["main.bicepparam", "prod.bicepparam", "main.parameters.json"])
+def test_bicep_parameters_change_invalidates_a_single_file_scan(tree, tmp_path, name):
+    template = tree / "bicep" / "main.bicep"
+    values = ("using './main.bicep'\nparam adminSource = '{}'\n" if name.endswith("param")
+              else '{{"parameters": {{"adminSource": {{"value": "{}"}}}}}}')
+    (tree / "bicep" / name).write_text(values.format("10.1.0.0/16"))
+    cache = Cache(tmp_path / "cache")
+    before = _document(cache, template)
+    (tree / "bicep" / name).write_text(values.format("*"))
+    after = _document(Cache(tmp_path / "cache"), template)
+    assert after == _document(None, template)
+    assert after["findings"] != before["findings"]
+
+
 def test_version_change_invalidates(tree, tmp_path, monkeypatch):
     cache = Cache(tmp_path / "cache")
     expected = _document(cache)

@@ -110,6 +110,19 @@ def test_plan_tfvars_concerns_its_whole_root_and_parameters_their_template(tmp_p
     assert hook.plan([tmp_path / "README.md"], tmp_path).paths == []
 
 
+def test_plan_bicep_parameters_concern_their_template(tmp_path):
+    write_tree(tmp_path, {
+        "bicep/main.bicep": "param source string = '10.0.0.0/8'\n",
+        "bicep/prod.bicepparam": "using './main.bicep'\nparam source = '*'\n",
+        "bicep/main.parameters.json": "{}",
+    })
+    result = hook.plan([tmp_path / "bicep/prod.bicepparam"], tmp_path)
+    assert "main.bicep" in [p.name for p in result.paths]
+    assert (tmp_path / "bicep").resolve() in result.concerned_dirs
+    result = hook.plan([tmp_path / "bicep/main.parameters.json"], tmp_path)
+    assert (tmp_path / "bicep/main.bicep").resolve() in result.concerned_files
+
+
 def test_filter_document_keeps_what_concerns_the_changed_files_and_their_chains(tmp_path):
     changed = tmp_path / "a.tf"
     changed.write_text(CLEAN_TF)

@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING, Any
 
 from iacjit.cache import store as cache_module
 from iacjit.discovery import SKIP_DIRS
+from iacjit.parsers.bicep.files import parameter_files
 from iacjit.parsers.common.options import ParseOptions
 
 if TYPE_CHECKING:
@@ -196,6 +197,9 @@ def _bicep_outside(seen: set[Path]) -> set[Path]:
             text = path.read_text(encoding="utf-8", errors="replace")
         except OSError:
             continue
+        for target in parameter_files(path):
+            if target not in seen:
+                outside.add(_resolved(target))
         for reference in _BICEP_PATH.findall(text):
             target = _resolved(path.parent / reference)
             if not target.is_file():
