@@ -53,8 +53,11 @@ class Gate:
         """2 when an input could not be read (the verdict is incomplete), else 1 on failures."""
         if result.errors:
             return EXIT_INPUT_ERROR
-        severities = [f.severity for f in result.findings if not f.suppressed]
-        severities += [c.definition.severity for c in result.chains if not c.suppressed]
+        # with --base-ref only what the change adds counts (iacjit.base_ref)
+        severities = [f.severity for f in result.findings
+                      if not f.suppressed and f.change != "existing"]
+        severities += [c.definition.severity for c in result.chains
+                       if not c.suppressed and c.change != "existing"]
         if any(self.fails(s) for s in severities):
             return EXIT_FINDINGS
         if any(self.unresolved_fails(u.rule_id) for u in result.unresolved):

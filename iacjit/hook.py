@@ -256,7 +256,8 @@ def exit_code(document: dict[str, Any], fail_on: str) -> int:
 
     def failing(item: dict[str, Any]) -> bool:
         severity = item.get("severity")
-        return (not item.get("suppressed") and severity in SEVERITIES
+        return (not item.get("suppressed") and item.get("change") != "existing"
+                and severity in SEVERITIES
                 and SEVERITIES.index(severity) <= threshold)
 
     items = [*document.get("findings", []), *document.get("chains", [])]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from iacjit.chains.evaluator import ChainHit
 from iacjit.model.raw import InputError, NotScanned, RawResource
@@ -21,3 +22,4 @@ class ScanResult:
     files_scanned: int = 0
     warnings: list[Note] = field(default_factory=list)  # suppressions and baseline (warnings[])
     jit_status: list[dict] = field(default_factory=list)  # iacjit.jit_table rows, per VM
+    base: dict[str, Any] | None = None  # iacjit.base_ref: what --base-ref compared against

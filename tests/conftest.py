@@ -69,3 +69,12 @@ def iacjit_bin() -> str:
     candidate = Path(sys.executable).parent / "iacjit"
     assert candidate.exists(), "install the package first (make test does)"
     return os.fspath(candidate)
+
+
+@pytest.fixture(autouse=True)
+def _no_pull_request_build(monkeypatch):
+    """A test run inside a CI pull-request build must not turn on --base-ref by default."""
+    from iacjit.base_ref import CI_VARIABLES
+
+    for name in CI_VARIABLES:
+        monkeypatch.delenv(name, raising=False)

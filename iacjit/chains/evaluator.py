@@ -49,6 +49,7 @@ class ChainHit:
     suppressed: bool = False
     suppression: dict[str, Any] | None = None  # iacjit.suppressions: reason, source, expiry
     fingerprint: str = ""  # iacjit.suppressions.fingerprint: chain id + target VMs
+    change: str = ""  # iacjit.base_ref: "new" or "existing" with --base-ref, else ""
 
     @property
     def fixes(self) -> list[Fix]:

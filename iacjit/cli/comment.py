@@ -14,6 +14,7 @@ from pathlib import Path
 
 import click
 
+from iacjit.cli.base_option import base_ref_option, chosen_ref, compare
 from iacjit.cli.inputs import input_options, parse_options
 
 EXIT_POST_FAILED = 3
@@ -28,7 +29,7 @@ def _fail_code(document: dict, fail_on: str) -> int:
         return 2
     threshold = SEVERITIES.index(fail_on)
     items = [*document.get("findings", []), *document.get("chains", [])]
-    failing = [i for i in items if not i.get("suppressed")
+    failing = [i for i in items if not i.get("suppressed") and i.get("change") != "existing"
                and i.get("severity") in SEVERITIES
                and SEVERITIES.index(i["severity"]) <= threshold]
     return 1 if failing else 0
@@ -47,7 +48,9 @@ def _fail_code(document: dict, fail_on: str) -> int:
               default="none", show_default=True,
               help="After posting, exit 1 on findings at or above this severity.")
 @input_options
-def comment(paths, report, platform, number, dry_run, fail_on, exclude, **inputs) -> None:
+@base_ref_option
+def comment(paths, report, platform, number, dry_run, fail_on, exclude, base_ref,
+            **inputs) -> None:
     """Post or update the pull-request comment for PATHS (scanned) or a --report.
 
     GitHub Actions, GitLab CI and Azure Pipelines are recognised from their variables; one
@@ -58,7 +61,8 @@ def comment(paths, report, platform, number, dry_run, fail_on, exclude, **inputs
     if report and paths:
         raise click.UsageError("give either PATHS to scan or --report FILE, not both")
     try:
-        document = load_report(report) if report else _scan(paths, inputs, exclude)
+        document = load_report(report) if report else _scan(paths, inputs, exclude,
+                                                              chosen_ref(base_ref))
     except CommentError as error:
         click.echo(f"iacjit comment: {error}", err=True)
         sys.exit(2)
@@ -76,10 +80,12 @@ def comment(paths, report, platform, number, dry_run, fail_on, exclude, **inputs
     sys.exit(_fail_code(document, fail_on))
 
 
-def _scan(paths, inputs: dict, exclude) -> dict:
+def _scan(paths, inputs: dict, exclude, ref: str | None) -> dict:
     from iacjit.gate import Gate
     from iacjit.reports.serialize import to_document
     from iacjit.scan import run_scan
 
-    result = run_scan(list(paths) or [Path(".")], parse_options(inputs), excluded=exclude)
+    options, paths = parse_options(inputs), list(paths) or [Path(".")]
+    result = run_scan(paths, options, excluded=exclude)
+    compare(ref, paths, result, lambda base: run_scan(base, options, excluded=exclude))
     return to_document(result, Gate().exit_code(result))

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 
+from iacjit.cli.base_option import base_ref_option, chosen_ref, compare
 from iacjit.cli.inputs import input_options, parse_options
 from iacjit.cli.outputs import color_allowed, refuse_format_name
 from iacjit.cli.pipeline import (
@@ -36,8 +37,9 @@ from iacjit.output_files import write_output
 @click.option("--no-config", is_flag=True, help="Ignore configuration files.")
 @click.option("--no-cache", is_flag=True,
               help="Neither read nor write the parse cache (docs/performance.md).")
+@base_ref_option
 def hook_command(filenames, fmt, output, fail_on, exclude, config_file, no_config, no_cache,
-                 **inputs) -> None:
+                 base_ref, **inputs) -> None:
     """pre-commit entry: scan the roots of the changed FILENAMES, report what concerns them."""
     import importlib
 
@@ -58,10 +60,15 @@ def hook_command(filenames, fmt, output, fail_on, exclude, config_file, no_confi
         click.echo(f"iacjit: {exc}", err=True)
         sys.exit(EXIT_INPUT_ERROR)
     fmt, fail_on = setting.fmt, setting.fail_on
-    result = run_scan(plan.paths, parse_options(inputs), setting.settings,
-                      rules=rules(selected_rules(setting.only_rules, setting.skip_rules)),
-                      excluded=setting.exclude, policy=setting.policy,
-                      cache=scan_cache(no_cache))
+    options, cache = parse_options(inputs), scan_cache(no_cache)
+    selected = rules(selected_rules(setting.only_rules, setting.skip_rules))
+
+    def scan(paths: list[Path]):
+        return run_scan(paths, options, setting.settings, rules=selected,
+                        excluded=setting.exclude, policy=setting.policy, cache=cache)
+
+    result = scan(plan.paths)
+    compare(chosen_ref(base_ref), plan.paths, result, scan)
     gate = Gate(fail_on, setting.config.fail_on_unresolved, setting.policy.severity,
                 setting.settings.external_controls)
     document, dropped = hook.filter_document(

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 
+from iacjit.cli.base_option import base_ref_option, chosen_ref, compare
 from iacjit.cli.inputs import input_options, parse_options
 from iacjit.cli.outputs import Destinations, output_options
 from iacjit.cli.pipeline import (
@@ -50,9 +51,10 @@ from iacjit.reports.formats import FORMATS
               help="Write the current findings and chains to FILE as a baseline.")
 @click.option("--no-cache", is_flag=True,
               help="Neither read nor write the parse cache (docs/performance.md).")
+@base_ref_option
 def scan(paths, fmt, output, quiet, no_color, fail_on, fail_on_unresolved, exclude,
          only_rules, skip_rules, external_controls, config_file, no_config, baseline,
-         create_baseline, no_cache, **inputs) -> None:
+         create_baseline, no_cache, base_ref, **inputs) -> None:
     """Scan PATHS (default: the current directory) as one plan."""
     from iacjit.cache import report as report_cache
     from iacjit.gate import Gate
@@ -75,7 +77,8 @@ def scan(paths, fmt, output, quiet, no_color, fail_on, fail_on_unresolved, exclu
         setting.only_rules, setting.skip_rules), scan_cache(no_cache)
     renderings = destinations.renderings()
     # Every report of an unchanged scan comes from the cache, or the scan runs.
-    stored = None if create_baseline else report_cache.slots(
+    ref = chosen_ref(base_ref)
+    stored = None if create_baseline or ref else report_cache.slots(
         cache, paths, options, setting.exclude, rule_ids, setting.settings, setting.policy,
         renderings, f"{gate.fail_on}/unresolved={gate.fail_on_unresolved}")
     reports = [slot.get() for slot in stored] if stored else []
@@ -91,6 +94,9 @@ def scan(paths, fmt, output, quiet, no_color, fail_on, fail_on_unresolved, exclu
                       excluded=setting.exclude, progress=None if quiet else progress_printer(),
                       policy=setting.policy, cache=cache, plan=stored[0].plan if stored else None)
     setting.finish(result)  # --create-baseline
+    compare(ref, paths, result, lambda base_paths: run_scan(
+        base_paths, options, setting.settings, rules=rules(rule_ids), excluded=setting.exclude,
+        policy=setting.policy, cache=cache))
     code = gate.exit_code(result)
     document = gate.annotate(to_document(result, code))
     rendered: dict[tuple[str, bool], str] = {}

@@ -78,4 +78,5 @@ def render(document: dict[str, Any], color: bool = False) -> str:
         warnings=list(document.get("warnings") or []),
         not_scanned=list(document.get("not_scanned") or []),
         jit_status=document.get("jit_status"),
+        base=document.get("base"),
     )

@@ -127,16 +127,31 @@ def _severity_key(item: dict[str, Any]) -> int:
     return _SEVERITY_ORDER.get(item.get("severity", "low"), 9)
 
 
+def _groups(findings: list[dict[str, Any]], shown: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The shown findings by rule, each group with the rule's total among *findings*."""
+    groups: list[dict[str, Any]] = []
+    for f in shown:
+        if not groups or groups[-1]["rule_id"] != f["rule_id"]:
+            groups.append({"rule_id": f["rule_id"], "severity": f.get("severity"),
+                           "title": f.get("title"), "items": [],
+                           "total": sum(g["rule_id"] == f["rule_id"] for g in findings)})
+        groups[-1]["items"].append(f)
+    return groups
+
+
 def _context(document: dict[str, Any], limit: int | None) -> dict[str, Any]:
-    """What the template shows, with at most *limit* items (chains first, then findings...)."""
+    """What the template shows, with at most *limit* items: what the change adds first
+    (chains, findings), then what the base already had (--base-ref), then the rest."""
     chains = sorted((c for c in document.get("chains") or [] if not c.get("suppressed")),
                     key=_severity_key)
     findings = sorted((f for f in document.get("findings") or [] if not f.get("suppressed")),
                       key=lambda f: (_severity_key(f), f["rule_id"], str(f.get("file")),
                                      f.get("line") or 0))
     sections = {
-        "chains": chains,
-        "findings": findings,
+        "chains": [c for c in chains if c.get("change") != "existing"],
+        "findings": [f for f in findings if f.get("change") != "existing"],
+        "old_chains": [c for c in chains if c.get("change") == "existing"],
+        "old_findings": [f for f in findings if f.get("change") == "existing"],
         "unresolved": list(document.get("unresolved") or []),
         "errors": list(document.get("errors") or []),
         "not_scanned": list(document.get("not_scanned") or []),
@@ -147,24 +162,21 @@ def _context(document: dict[str, Any], limit: int | None) -> dict[str, Any]:
     for name, items in sections.items():
         shown[name] = items[:max(left, 0)]
         left -= len(shown[name])
-    groups: list[dict[str, Any]] = []
-    for f in shown["findings"]:
-        if not groups or groups[-1]["rule_id"] != f["rule_id"]:
-            groups.append({"rule_id": f["rule_id"], "severity": f.get("severity"),
-                           "title": f.get("title"), "items": [],
-                           "total": sum(g["rule_id"] == f["rule_id"] for g in findings)})
-        groups[-1]["items"].append(f)
-    summary = document.get("summary") or {}
-    counts = [(sev, n) for sev, n in (summary.get("by_severity") or {}).items() if n]
+    counts: dict[str, int] = {}
+    for f in sections["findings"]:
+        counts[f.get("severity", "low")] = counts.get(f.get("severity", "low"), 0) + 1
     return {
         "marker": Markup(MARKER),
-        "summary": summary,
-        "severity_counts": counts,
+        "summary": document.get("summary") or {},
+        "base": document.get("base"),
+        "severity_counts": sorted(counts.items(), key=lambda c: _SEVERITY_ORDER.get(c[0], 9)),
         "tool": document.get("tool") or {},
         "chains": shown["chains"],
-        "chain_total": len(chains),
-        "groups": groups,
-        "finding_total": len(findings),
+        "chain_total": len(sections["chains"]),
+        "groups": _groups(sections["findings"], shown["findings"]),
+        "finding_total": len(sections["findings"]),
+        "old_chains": shown["old_chains"],
+        "old_groups": _groups(sections["old_findings"], shown["old_findings"]),
         "unresolved": shown["unresolved"],
         "errors": shown["errors"],
         "not_scanned": shown["not_scanned"],

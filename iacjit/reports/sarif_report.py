@@ -251,10 +251,17 @@ def _finding_result(f: dict[str, Any], index: int, locator: _Locator) -> dict[st
     related = _call_site_locations(f, at, locator)
     if related:
         result["relatedLocations"] = related
+    _baseline_state(result, f)
     suppressions = _suppressions(f)
     if suppressions:
         result["suppressions"] = suppressions
     return result
+
+
+def _baseline_state(result: dict[str, Any], item: dict[str, Any]) -> None:
+    """With --base-ref: SARIF's own word for new and existing results (section 3.27.24)."""
+    if item.get("change"):
+        result["baselineState"] = "new" if item["change"] == "new" else "unchanged"
 
 
 def _unresolved_result(u: dict[str, Any], index: int, locator: _Locator) -> dict[str, Any]:
@@ -345,6 +352,7 @@ def _chain_result(chain: dict[str, Any], index: int, locator: _Locator) -> dict[
     }
     if related:
         result["relatedLocations"] = related
+    _baseline_state(result, chain)
     suppressions = _suppressions(chain)
     if suppressions:
         result["suppressions"] = suppressions

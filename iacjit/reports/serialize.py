@@ -57,7 +57,13 @@ def finding(item: Finding) -> dict[str, Any]:
         "suppressed": item.suppressed,
         "suppression": item.suppression,
         "fingerprint": item.fingerprint,
+        **_change(item),
     }
+
+
+def _change(item: Finding | ChainHit) -> dict[str, str]:
+    """``"change": "new"|"existing"`` with --base-ref (iacjit.base_ref), else nothing."""
+    return {"change": item.change} if item.change else {}
 
 
 def unresolved(item: Unresolved) -> dict[str, Any]:
@@ -95,6 +101,7 @@ def chain(hit: ChainHit) -> dict[str, Any]:
         "suppressed": hit.suppressed,
         "suppression": hit.suppression,
         "fingerprint": hit.fingerprint,
+        **_change(hit),
         "triggers": [finding_ref(f) for f in hit.triggers],
         "steps": [dict(step) for step in definition.steps],
         "targets": [
@@ -146,6 +153,14 @@ def _scrub(value: Any) -> Any:
 _SURROGATE = re.compile("[\ud800-\udfff]")
 
 
+def _new_counts(result: ScanResult) -> dict[str, int]:
+    """With --base-ref: how many active findings and chains the change adds."""
+    if result.base is None:
+        return {}
+    return {"new_findings": sum(not f.suppressed and f.change == "new" for f in result.findings),
+            "new_chains": sum(not c.suppressed and c.change == "new" for c in result.chains)}
+
+
 def to_document(result: ScanResult, exit_code: int) -> dict[str, Any]:
     active = [f for f in result.findings if not f.suppressed]
     return _clean_document({
@@ -164,6 +179,7 @@ def to_document(result: ScanResult, exit_code: int) -> dict[str, Any]:
         ],
         "warnings": [w.to_json() for w in result.warnings],
         "jit_status": result.jit_status,
+        **({"base": result.base} if result.base is not None else {}),
         "summary": {
             "files_scanned": result.files_scanned,
             "resources": len(result.resources),
@@ -176,5 +192,6 @@ def to_document(result: ScanResult, exit_code: int) -> dict[str, Any]:
             "not_scanned": len(result.not_scanned),
             "warnings": len(result.warnings),
             "exit_code": exit_code,
+            **_new_counts(result),
         },
     })

@@ -30,13 +30,19 @@ def _located(item: dict[str, Any]) -> str:
     return f" ({clean(own)}, {clean(via)})"
 
 
+def _change(item: dict[str, Any]) -> str:
+    """`` new``/`` existing`` after the severity with --base-ref."""
+    return f" {item['change']}" if item.get("change") else ""
+
+
 def render(document: dict[str, Any], color: bool = False) -> str:
     def paint(text: str, style: str) -> str:
         return f"\x1b[{_COLORS[style]}m{text}\x1b[0m" if color else text
 
     lines: list[str] = []
     for chain in document["chains"]:
-        label = chain["severity"].upper() + (" (suppressed)" if chain["suppressed"] else "")
+        label = chain["severity"].upper() + (" (suppressed)" if chain["suppressed"] else "") \
+            + _change(chain)
         lines.append(f"{paint(label, chain['severity'])}  {chain['chain_id']}  "
                      f"{clean(chain['title'])}")
         rules = sorted({t["rule_id"] for t in chain["triggers"]})
@@ -54,7 +60,8 @@ def render(document: dict[str, Any], color: bool = False) -> str:
     for file, items in groupby(findings, key=lambda f: f["file"]):
         lines.append(paint(clean(file), "bold"))
         for f in items:
-            label = f["severity"].upper() + (" (suppressed)" if f["suppressed"] else "")
+            label = f["severity"].upper() + (" (suppressed)" if f["suppressed"] else "") \
+                + _change(f)
             lines.append(f"  {clean(file)}:{f['line']}  {paint(label, f['severity'])}  "
                          f"{f['rule_id']}  {clean(f['resource'])}")
             lines.append(f"      {clean(f['message'])}")

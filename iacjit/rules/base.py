@@ -39,6 +39,7 @@ class Finding:
     subject: str = ""  # key of the model object the finding is about (group, VM): joins chains
     suppression: dict[str, Any] | None = None  # iacjit.suppressions: reason, source, expiry
     fingerprint: str = ""  # iacjit.suppressions.fingerprint: identity across runs
+    change: str = ""  # iacjit.base_ref: "new" or "existing" with --base-ref, else ""
 
 
 @dataclass

@@ -33,9 +33,11 @@ def _digest(parts: list[Any]) -> str:
 class Fingerprinter:
     """Computes fingerprints; the repository-relative spelling of each file is cached."""
 
-    def __init__(self) -> None:
+    def __init__(self, cwd: Path | None = None, root: Path | None = None) -> None:
+        """*cwd* and *root* are found from the process when not given; ``--base-ref`` gives
+        them to fingerprint a scan of the merge base the way the pull request's scan is."""
         self._files: dict[str, str] = {}
-        self._where: tuple[Path, Path | None] | None = None
+        self._where: tuple[Path, Path | None] | None = (cwd, root) if cwd else None
 
     def file(self, path: str) -> str:
         if path not in self._files:
