@@ -17,6 +17,7 @@ from iacjit.jit_table import rows as jit_rows
 from iacjit.model.raw import InputError, NotScanned, ParseResult
 from iacjit.parsers.common.options import ParseOptions
 from iacjit.providers import build_model
+from iacjit.providers.guard import guarded
 from iacjit.result import ScanResult
 from iacjit.rules import ALL_RULES
 from iacjit.rules.base import Finding, Rule, Settings
@@ -178,21 +179,26 @@ def _analyse(parsed: ParseResult, count: int, settings: Settings, rules: tuple[R
         resources=parsed.resources,
         files_scanned=count,
     )
+    result.errors.extend(model.errors)  # an internal error in one resource, never the report
     for rule in rules:
-        for output in rule.check(model, settings):
-            if isinstance(output, Finding):
-                result.findings.append(output)
-            else:
-                result.unresolved.append(output)
+        with guarded(result.errors, None, f"rule {rule.id}"):
+            for output in rule.check(model, settings):
+                if isinstance(output, Finding):
+                    result.findings.append(output)
+                else:
+                    result.unresolved.append(output)
     result.findings.sort(key=lambda f: (f.resource.file, f.span.line, f.rule_id))
     result.unresolved.sort(key=lambda u: (u.resource.file, u.span.line, u.rule_id))
-    result.jit_status = jit_rows(model, settings)
+    with guarded(result.errors, None, "the JIT table"):
+        result.jit_status = jit_rows(model, settings)
     unjudged = analysis.snapshot(result.findings) if store is not None else []
     errors = list(result.errors)
     engine = Engine(policy, result.resources, result.errors, result.warnings)
     engine.before_chains(result.findings)  # a suppressed trigger never fires a chain
     result.errors.sort(key=lambda e: (e.file, e.line or 0))
-    result.chains = evaluate_chains(model, result.findings, settings, [r.id for r in rules])
+    with guarded(result.errors, None, "the attack chains"):
+        result.chains = evaluate_chains(model, result.findings, settings,
+                                        [r.id for r in rules])
     if store is not None:
         analysis.store(store, parsed, count, result, unjudged, errors)
     engine.after_chains(result.findings, result.chains, judged_ids([r.id for r in rules]))

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from iacjit.model.raw import RawResource, Span
+from iacjit.model.raw import InputError, RawResource, Span
 from iacjit.model.values import Unknown
 
 
@@ -135,6 +135,8 @@ class Model:
     vms: dict[str, VirtualMachine] = field(default_factory=dict)
     jit_policies: list[JitPolicy] = field(default_factory=list)
     alerts: list[ChangeAlert] = field(default_factory=list)
+    # Internal errors met while building the model, one per resource (iacjit.providers.guard)
+    errors: list[InputError] = field(default_factory=list)
     # Facts derived from the finished model (group verdicts, VM exposure, JIT status): several
     # rules, the chains and the JIT table ask for the same ones, so each is computed once.
     derived: dict[tuple[Any, ...], Any] = field(default_factory=dict, repr=False, compare=False)

@@ -13,6 +13,8 @@ from iacjit.model.semantic import Model, NetworkRule, SecurityGroup
 from iacjit.model.values import ResourceRef, Unknown, is_known, unknown_reason
 from iacjit.providers import fields
 from iacjit.providers.fields import unique_key as _unique
+from iacjit.providers.guard import guarded
+from iacjit.providers.shape import Opaque, obj
 from iacjit.semantics.ports import ALL_PORTS, PortSyntaxError, port_range
 from iacjit.semantics.protocols import means_all_ports, normalise_protocol
 
@@ -120,30 +122,35 @@ def _cfn_entry(entry: dict[str, Any], **common: Any) -> NetworkRule:
 
 def add_groups(model: Model, resources: list[RawResource]) -> None:
     for resource in resources:
-        attrs = resource.attributes
-        if resource.type == TF_SG:
-            entries, path_root, build = attrs.get("ingress") or [], ("ingress",), _tf_inline
-            label = "ingress"
-            name = attrs.get("name") or resource.address
-        elif resource.type == CFN_SG:
-            props = attrs.get("Properties") or {}
-            entries = props.get("SecurityGroupIngress") or [] if isinstance(props, dict) else []
-            path_root, build = ("Properties", "SecurityGroupIngress"), _cfn_entry
-            label = "SecurityGroupIngress"
-            name = props.get("GroupName") or resource.address
+        with guarded(model.errors, resource, "reading its security rules"):
+            _add_group(model, resource)
+
+
+def _add_group(model: Model, resource: RawResource) -> None:
+    attrs = resource.attributes
+    if resource.type == TF_SG:
+        entries, path_root, build = attrs.get("ingress"), ("ingress",), _tf_inline
+        label = "ingress"
+        name = attrs.get("name") or resource.address
+    elif resource.type == CFN_SG:
+        props = obj(attrs.get("Properties"), "Properties")
+        entries = props.get("SecurityGroupIngress")
+        path_root, build = ("Properties", "SecurityGroupIngress"), _cfn_entry
+        label = "SecurityGroupIngress"
+        name = props.get("GroupName") or resource.address
+    else:
+        return
+    key = _unique(model, _group_key(resource.root, resource.address))
+    group_name = str(name) if is_known(name) else resource.address
+    group = SecurityGroup(key=key, name=group_name, cloud="aws", resource=resource)
+    for index, entry in enumerate(fields.rule_entries(entries)):
+        common = {"name": f"{label}[{index}]", "group": key, "resource": resource,
+                  "path": (*path_root, index)}
+        if isinstance(entry, dict):
+            group.rules.append(build(entry, **common))
         else:
-            continue
-        key = _unique(model, _group_key(resource.root, resource.address))
-        group_name = str(name) if is_known(name) else resource.address
-        group = SecurityGroup(key=key, name=group_name, cloud="aws", resource=resource)
-        for index, entry in enumerate(fields.rule_entries(entries)):
-            common = {"name": f"{label}[{index}]", "group": key, "resource": resource,
-                      "path": (*path_root, index)}
-            if isinstance(entry, dict):
-                group.rules.append(build(entry, **common))
-            else:
-                group.rules.append(fields.unknown_rule(entry, **common))
-        model.groups[key] = group
+            group.rules.append(fields.unknown_rule(entry, **common))
+    model.groups[key] = group
 
 
 def _owning_group(model: Model, resource: RawResource, target: Any) -> SecurityGroup:
@@ -164,38 +171,46 @@ def _owning_group(model: Model, resource: RawResource, target: Any) -> SecurityG
 
 def add_standalone_rules(model: Model, resources: list[RawResource]) -> None:
     for resource in resources:
-        attrs = resource.attributes
-        if resource.type == TF_SG_RULE:
-            kind = attrs.get("type")
-            if is_known(kind) and str(kind).lower() != "ingress":
-                continue
-            group = _owning_group(model, resource, attrs.get("security_group_id"))
-            rule = _tf_inline(
-                attrs, name=resource.address, group=group.key, resource=resource, path=()
-            )
-            if not is_known(kind):
-                rule.direction = Unknown(unknown_reason(kind) or "rule type is unknown")
-        elif resource.type == TF_INGRESS_RULE:
-            group = _owning_group(model, resource, attrs.get("security_group_id"))
-            rule = _rule(
-                name=resource.address,
-                protocol=attrs.get("ip_protocol"),
-                from_port=attrs.get("from_port"),
-                to_port=attrs.get("to_port"),
-                source_values=fields.values_of(attrs, "cidr_ipv4", "cidr_ipv6"),
-                peers=[("security-group", attrs.get("referenced_security_group_id")),
-                       ("prefix-list", attrs.get("prefix_list_id"))],
-                group=group.key,
-                resource=resource,
-                path=(),
-            )
-        elif resource.type == CFN_INGRESS:
-            props = attrs.get("Properties") or {}
-            group = _owning_group(
-                model, resource, props.get("GroupId") or props.get("GroupName")
-            )
-            rule = _cfn_entry(props, name=resource.address, group=group.key,
-                              resource=resource, path=())
+        with guarded(model.errors, resource, "reading the security-group rule"):
+            _add_standalone_rule(model, resource)
+
+
+def _add_standalone_rule(model: Model, resource: RawResource) -> None:
+    attrs = resource.attributes
+    if resource.type == TF_SG_RULE:
+        kind = attrs.get("type")
+        if is_known(kind) and str(kind).lower() != "ingress":
+            return
+        group = _owning_group(model, resource, attrs.get("security_group_id"))
+        rule = _tf_inline(
+            attrs, name=resource.address, group=group.key, resource=resource, path=()
+        )
+        if not is_known(kind):
+            rule.direction = Unknown(unknown_reason(kind) or "rule type is unknown")
+    elif resource.type == TF_INGRESS_RULE:
+        group = _owning_group(model, resource, attrs.get("security_group_id"))
+        rule = _rule(
+            name=resource.address,
+            protocol=attrs.get("ip_protocol"),
+            from_port=attrs.get("from_port"),
+            to_port=attrs.get("to_port"),
+            source_values=fields.values_of(attrs, "cidr_ipv4", "cidr_ipv6"),
+            peers=[("security-group", attrs.get("referenced_security_group_id")),
+                   ("prefix-list", attrs.get("prefix_list_id"))],
+            group=group.key,
+            resource=resource,
+            path=(),
+        )
+    elif resource.type == CFN_INGRESS:
+        props = obj(attrs.get("Properties"), "Properties")
+        group = _owning_group(
+            model, resource, props.get("GroupId") or props.get("GroupName")
+        )
+        if isinstance(props, Opaque):
+            rule = fields.unknown_rule(props.unknown, resource.address, group.key, resource, ())
         else:
-            continue
-        group.rules.append(rule)
+            rule = _cfn_entry(dict(props), name=resource.address, group=group.key,
+                              resource=resource, path=())
+    else:
+        return
+    group.rules.append(rule)

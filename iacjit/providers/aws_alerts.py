@@ -9,12 +9,15 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Mapping
 from typing import Any
 
 from iacjit.model.raw import RawResource
 from iacjit.model.semantic import ChangeAlert, Model
 from iacjit.model.values import Unknown, is_known, unknown_reason
+from iacjit.providers.guard import guarded
 from iacjit.providers.index import ResourceIndex
+from iacjit.providers.shape import items, obj
 
 OPENING_CALLS = {"authorizesecuritygroupingress", "modifysecuritygrouprules"}
 CIS_CALLS = {"authorizesecuritygroupingress", "authorizesecuritygroupegress",
@@ -25,9 +28,11 @@ ACCOUNT = "*"
 _TERM = re.compile(r"^\$\.eventName\s*=\s*\"?([A-Za-z0-9_*]+)\"?$")
 
 
-def _props(resource: RawResource) -> dict[str, Any]:
-    props = resource.attributes.get("Properties")
-    return props if isinstance(props, dict) else resource.attributes
+def _props(resource: RawResource) -> Mapping[str, Any]:
+    """CloudFormation keeps properties under ``Properties``; Terraform has them at the top."""
+    if resource.type.startswith("AWS::"):
+        return obj(resource.attributes.get("Properties"), "Properties")
+    return resource.attributes
 
 
 def parse_filter_pattern(pattern: str) -> tuple[set[str], str | None]:
@@ -75,12 +80,13 @@ def _metric_filter(resource: RawResource, alarms: list[RawResource]) -> ChangeAl
         return None  # a filter about something else: not an attempt at this control
     if narrowing:
         alert.problems.append(narrowing)
-    transforms = props.get("metric_transformation") or props.get("MetricTransformations") or []
-    metrics = {(t.get("name", t.get("MetricName")), t.get("namespace", t.get("MetricNamespace")))
-               for t in transforms if isinstance(t, dict)}
-    watching = [a for a in alarms if (
+    transforms = props.get("metric_transformation") or props.get("MetricTransformations")
+    metrics = {_metric(t.get("name", t.get("MetricName")), t.get("namespace",
+                                                                 t.get("MetricNamespace")))
+               for t in items(transforms, "the metric transformations") if isinstance(t, dict)}
+    watching = [a for a in alarms if _metric(
         _props(a).get("metric_name", _props(a).get("MetricName")),
-        _props(a).get("namespace", _props(a).get("Namespace"))) in metrics]
+        _props(a).get("namespace", _props(a).get("Namespace"))) in metrics - {None}]
     if not watching:
         alert.problems.append("no CloudWatch alarm watches its metric")
         return alert
@@ -88,6 +94,13 @@ def _metric_filter(resource: RawResource, alarms: list[RawResource]) -> ChangeAl
     if not acting:
         alert.problems.append("its alarm has no enabled action, so nobody is notified")
     return alert
+
+
+def _metric(name: Any, namespace: Any) -> tuple[str, str] | None:
+    """A metric's identity when both parts are known text, else None (matches nothing)."""
+    if isinstance(name, str) and isinstance(namespace, str):
+        return name, namespace
+    return None
 
 
 def _alarm_acts(alarm: RawResource) -> bool:
@@ -157,6 +170,7 @@ def add_alerts(model: Model, resources: list[RawResource], index: ResourceIndex)
     alarms = _metric_alarms(resources)
     targets = [r for r in resources if r.type == "aws_cloudwatch_event_target"]
     for resource in resources:
-        found = _metric_filter(resource, alarms) or _event_rule(resource, targets, index)
-        if found is not None:
-            model.alerts.append(found)
+        with guarded(model.errors, resource, "reading the alarm or rule"):
+            found = _metric_filter(resource, alarms) or _event_rule(resource, targets, index)
+            if found is not None:
+                model.alerts.append(found)

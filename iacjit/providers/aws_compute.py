@@ -8,12 +8,15 @@ open management port.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from iacjit.model.raw import RawResource
 from iacjit.model.semantic import AccessPath, Model, VirtualMachine
 from iacjit.model.values import ResourceRef, Unknown, is_known, text_matches, unknown_reason
+from iacjit.providers.guard import guarded
 from iacjit.providers.index import ResourceIndex
+from iacjit.providers.shape import obj
 
 SSM_POLICY = "AmazonSSMManagedInstanceCore"
 
@@ -24,10 +27,11 @@ def _as_list(value: Any) -> list[Any]:
     return list(value) if isinstance(value, list | tuple) else [value]
 
 
-def _props(resource: RawResource) -> dict[str, Any]:
+def _props(resource: RawResource) -> Mapping[str, Any]:
     """CloudFormation keeps properties under ``Properties``; Terraform has them at the top."""
-    props = resource.attributes.get("Properties")
-    return props if isinstance(props, dict) else resource.attributes
+    if resource.type.startswith("AWS::"):
+        return obj(resource.attributes.get("Properties"), "Properties")
+    return resource.attributes
 
 
 class AwsNetwork:
@@ -84,7 +88,8 @@ class AwsNetwork:
                     values += _as_list(target.attributes.get("security_groups"))
         template = self._launch_template(instance, props)
         if template is not None:
-            data = _props(template).get("LaunchTemplateData") or _props(template)
+            data = (obj(_props(template).get("LaunchTemplateData"), "LaunchTemplateData")
+                    if template.type.startswith("AWS::") else _props(template))
             values += (_as_list(data.get("SecurityGroupIds")) + _as_list(data.get("SecurityGroups"))
                        + _as_list(data.get("vpc_security_group_ids"))
                        + _as_list(data.get("security_group_names")))
@@ -96,7 +101,8 @@ class AwsNetwork:
                                       + self.group_keys(values, instance)))
         return list(dict.fromkeys(self.group_keys(values, instance)))
 
-    def _launch_template(self, instance: RawResource, props: dict) -> RawResource | None:
+    def _launch_template(self, instance: RawResource,
+                         props: Mapping[str, Any]) -> RawResource | None:
         spec = (_as_list(props.get("launch_template")) or [props.get("LaunchTemplate")])[0]
         if not isinstance(spec, dict):
             return None
@@ -175,7 +181,8 @@ class AwsNetwork:
         return next((r for r in self.roles if r.root == origin.root
                      and _props(r).get("name") == name), None)
 
-    def _ssm_profile(self, instance: RawResource, props: dict) -> tuple[str | None, str | None]:
+    def _ssm_profile(self, instance: RawResource,
+                     props: Mapping[str, Any]) -> tuple[str | None, str | None]:
         ref = props.get("iam_instance_profile") or props.get("IamInstanceProfile")
         if ref is None:
             return None, None
@@ -215,32 +222,36 @@ class AwsNetwork:
 def add_instances(model: Model, resources: list[RawResource], index: ResourceIndex) -> None:
     network = AwsNetwork(model, resources, index)
     for resource in resources:
-        if resource.type not in {"aws_instance", "AWS::EC2::Instance"}:
-            continue
-        props = _props(resource)
-        tags = props.get("tags") or {}
-        name = tags.get("Name") if isinstance(tags, dict) else None
-        via, reachable = network.public_entry(resource)
-        groups = network.instance_groups(resource)
-        vm = VirtualMachine(
-            key=f"aws-instance:{resource.root}:{resource.address}",
-            name=str(name) if name and is_known(name) else resource.address,
-            cloud="aws", os=_instance_os(props), resource=resource,
-            paths=[AccessPath(via=via, reachable=reachable, layers=[groups] if groups else [],
-                              filtered_when_no_group=True)],
-        )
-        vm.alternatives, vm.alternative_problems = network.alternatives(resource)
-        model.vms[vm.key] = vm
+        if resource.type in {"aws_instance", "AWS::EC2::Instance"}:
+            with guarded(model.errors, resource, "finding the paths to the instance"):
+                _add_instance(model, resource, network)
 
 
-def _subnet_ref(props: dict[str, Any]) -> Any:
+def _add_instance(model: Model, resource: RawResource, network: AwsNetwork) -> None:
+    props = _props(resource)
+    tags = props.get("tags") or {}
+    name = tags.get("Name") if isinstance(tags, dict) else None
+    via, reachable = network.public_entry(resource)
+    groups = network.instance_groups(resource)
+    vm = VirtualMachine(
+        key=f"aws-instance:{resource.root}:{resource.address}",
+        name=str(name) if name and is_known(name) else resource.address,
+        cloud="aws", os=_instance_os(props), resource=resource,
+        paths=[AccessPath(via=via, reachable=reachable, layers=[groups] if groups else [],
+                          filtered_when_no_group=True)],
+    )
+    vm.alternatives, vm.alternative_problems = network.alternatives(resource)
+    model.vms[vm.key] = vm
+
+
+def _subnet_ref(props: Mapping[str, Any]) -> Any:
     """The instance's subnet, set directly or on its first network interface."""
     nics = [n for n in _as_list(props.get("NetworkInterfaces")) if isinstance(n, dict)]
     return props.get("subnet_id") or props.get("SubnetId") or next(
         (n.get("SubnetId") for n in nics if n.get("SubnetId")), None)
 
 
-def _instance_os(props: dict[str, Any]) -> str | Unknown:
+def _instance_os(props: Mapping[str, Any]) -> str | Unknown:
     platform = props.get("get_password_data") or props.get("Platform")
     if platform is True or str(platform).lower() == "windows":
         return "windows"

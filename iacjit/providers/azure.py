@@ -14,7 +14,9 @@ from iacjit.model.semantic import Model, NetworkRule, SecurityGroup
 from iacjit.model.values import is_known
 from iacjit.providers import fields
 from iacjit.providers.fields import unique_key as _unique
+from iacjit.providers.guard import guarded
 from iacjit.providers.index import azure_resource_id
+from iacjit.providers.shape import Opaque, obj
 
 TF_NSG = "azurerm_network_security_group"
 TF_RULE = "azurerm_network_security_rule"
@@ -81,35 +83,38 @@ def _rule(
 
 def add_groups(model: Model, resources: list[RawResource]) -> None:
     for resource in resources:
-        if resource.type == TF_NSG:
-            inline = fields.rule_entries(resource.attributes.get("security_rule"))
-            path_root: tuple = ("security_rule",)
-            name = _name(resource.attributes.get("name"), resource.address)
-            rule_items = [(rule, rule) for rule in inline]
-        elif _arm_type(resource) == ARM_NSG:
-            props = resource.attributes.get("properties") or {}
-            inline = fields.rule_entries(
-                props.get("securityRules") if isinstance(props, dict) else props)
-            path_root = ("properties", "securityRules")
-            name = _name(resource.attributes.get("name"), resource.address)
-            rule_items = [
-                (rule, rule.get("properties") or {}) if isinstance(rule, dict) else (rule, rule)
-                for rule in inline
-            ]
-        else:
+        with guarded(model.errors, resource, "reading its security rules"):
+            _add_group(model, resource)
+
+
+def _add_group(model: Model, resource: RawResource) -> None:
+    if resource.type == TF_NSG:
+        inline = fields.rule_entries(resource.attributes.get("security_rule"))
+        path_root: tuple = ("security_rule",)
+        rule_items = [(rule, rule) for rule in inline]
+    elif _arm_type(resource) == ARM_NSG:
+        props = obj(resource.attributes.get("properties"), "properties")
+        inline = fields.rule_entries(props.get("securityRules"))
+        path_root = ("properties", "securityRules")
+        rule_items = [(rule, obj(rule.get("properties"), "the rule's properties"))
+                      if isinstance(rule, dict) else (rule, rule) for rule in inline]
+    else:
+        return
+    name = _name(resource.attributes.get("name"), resource.address)
+    key = _unique(model, _group_key(resource))
+    group = SecurityGroup(key=key, name=name, cloud="azure", resource=resource,
+                          scope_id=azure_resource_id(resource))
+    for index, (decl, props) in enumerate(rule_items):
+        path = (*path_root, index)
+        if not isinstance(decl, dict) or isinstance(props, Opaque) or not isinstance(
+                props, dict):
+            unknown = props.unknown if isinstance(props, Opaque) else decl
+            group.rules.append(
+                fields.unknown_rule(unknown, f"{name}[{index}]", key, resource, path))
             continue
-        key = _unique(model, _group_key(resource))
-        group = SecurityGroup(key=key, name=name, cloud="azure", resource=resource,
-                              scope_id=azure_resource_id(resource))
-        for index, (decl, props) in enumerate(rule_items):
-            path = (*path_root, index)
-            if not isinstance(decl, dict) or not isinstance(props, dict):
-                group.rules.append(
-                    fields.unknown_rule(decl, f"{name}[{index}]", key, resource, path))
-                continue
-            rule_name = _name(decl.get("name"), f"{name}[{index}]")
-            group.rules.append(_rule(props, rule_name, key, resource, path))
-        model.groups[key] = group
+        rule_name = _name(decl.get("name"), f"{name}[{index}]")
+        group.rules.append(_rule(props, rule_name, key, resource, path))
+    model.groups[key] = group
 
 
 def _find_nsg(model: Model, nsg_name: Any, resource: RawResource,
@@ -135,32 +140,41 @@ def add_standalone_rules(model: Model, resources: list[RawResource]) -> None:
     for existing in model.groups.values():
         by_name.setdefault(existing.name.lower(), []).append(existing)
     for resource in resources:
-        attrs = resource.attributes
-        if resource.type == TF_RULE:
-            nsg_name = attrs.get("network_security_group_name")
-            rule_name = _name(attrs.get("name"), resource.address)
-            props = attrs
-        elif _arm_type(resource) == ARM_RULE:
-            full = _name(attrs.get("name"), resource.address)
-            nsg_name, _, rule_name = full.rpartition("/")
-            rule_name = rule_name or full
-            props = attrs.get("properties") or {}
-        else:
-            continue
-        group = _find_nsg(model, nsg_name, resource, by_name)
-        if group is None:
-            # The NSG is outside the plan (or its name is unknown): its standalone rules form
-            # the only rule list we can see.
-            key = (
-                f"azure:{resource.root}:external-nsg:{str(nsg_name).lower()}"
-                if nsg_name and is_known(nsg_name)
-                else _group_key(resource)
-            )
-            group = model.groups.get(key) or SecurityGroup(
-                key=key, name=_name(nsg_name, resource.address), cloud="azure",
-                resource=resource, declared=False,
-            )
-            if key not in model.groups:
-                by_name.setdefault(group.name.lower(), []).append(group)
-            model.groups[key] = group
+        with guarded(model.errors, resource, "reading the security rule"):
+            _add_standalone_rule(model, resource, by_name)
+
+
+def _add_standalone_rule(model: Model, resource: RawResource,
+                         by_name: dict[str, list[SecurityGroup]]) -> None:
+    attrs = resource.attributes
+    if resource.type == TF_RULE:
+        nsg_name = attrs.get("network_security_group_name")
+        rule_name = _name(attrs.get("name"), resource.address)
+        props: Any = attrs
+    elif _arm_type(resource) == ARM_RULE:
+        full = _name(attrs.get("name"), resource.address)
+        nsg_name, _, rule_name = full.rpartition("/")
+        rule_name = rule_name or full
+        props = obj(attrs.get("properties"), "properties")
+    else:
+        return
+    group = _find_nsg(model, nsg_name, resource, by_name)
+    if group is None:
+        # The NSG is outside the plan (or its name is unknown): its standalone rules form
+        # the only rule list we can see.
+        key = (
+            f"azure:{resource.root}:external-nsg:{str(nsg_name).lower()}"
+            if nsg_name and is_known(nsg_name)
+            else _group_key(resource)
+        )
+        group = model.groups.get(key) or SecurityGroup(
+            key=key, name=_name(nsg_name, resource.address), cloud="azure",
+            resource=resource, declared=False,
+        )
+        if key not in model.groups:
+            by_name.setdefault(group.name.lower(), []).append(group)
+        model.groups[key] = group
+    if isinstance(props, Opaque):
+        group.rules.append(fields.unknown_rule(props.unknown, rule_name, group.key, resource, ()))
+    else:
         group.rules.append(_rule(props, rule_name, group.key, resource, ()))

@@ -20,7 +20,9 @@ from iacjit.model.values import (
     is_known,
     unknown_reason,
 )
+from iacjit.providers.guard import guarded
 from iacjit.providers.index import ResourceIndex, azure_resource_id, parse_arm_id
+from iacjit.providers.shape import dig, items, obj
 
 RULE_WRITE = "microsoft.network/networksecuritygroups/securityrules/write"
 NSG_WRITE = "microsoft.network/networksecuritygroups/write"
@@ -64,9 +66,14 @@ class _Conditions:
         self.scope_filters: list[Any] = []
         self.undecided: list[str] = []
 
-    def add(self, field: str, value: Any) -> None:
+    def add(self, field: Any, value: Any) -> None:
+        if not isinstance(field, str):
+            self.undecided.append(unknown_reason(field) or f"a condition field is {field!r}")
+            return
         name = field.strip().lower()
         values = value if isinstance(value, list) else [value]
+        if name in {"category", "operation_name", "operationname"} and not is_known(values):
+            self.undecided.append(unknown_reason(values) or f"its {name} is unknown")
         if name == "category":
             self.category += values
         elif name in {"operation_name", "operationname"}:
@@ -84,21 +91,22 @@ class _Conditions:
                 for v in values]
 
     def add_arm(self, condition: Any) -> None:
-        if not isinstance(condition, dict):
-            return
-        for item in condition.get("allOf") or []:
+        """``allOf`` of ``{field, equals}``, ``{field, containsAny}`` or ``{anyOf: [...]}``."""
+        for item in items(dig(condition, "allOf"), "condition.allOf"):
             if not isinstance(item, dict):
-                continue
-            if "anyOf" in item:
-                fields = {}
-                for option in item.get("anyOf") or []:
+                self.undecided.append(unknown_reason(item) or "a condition is not an object")
+            elif "anyOf" in item:
+                fields: dict[Any, list[Any]] = {}
+                for option in items(item.get("anyOf"), "anyOf"):
                     if isinstance(option, dict) and "field" in option:
-                        fields.setdefault(str(option["field"]), []).append(option.get("equals"))
+                        fields.setdefault(option["field"], []).append(option.get("equals"))
+                    else:
+                        self.undecided.append(unknown_reason(option)
+                                              or "an anyOf condition has no field")
                 for field, values in fields.items():
                     self.add(field, values)
             elif "field" in item:
-                value = item.get("equals", item.get("containsAny"))
-                self.add(str(item["field"]), value)
+                self.add(item["field"], item.get("equals", item.get("containsAny")))
 
 
 def _alert(resource: RawResource, index: ResourceIndex) -> ChangeAlert | None:
@@ -107,20 +115,21 @@ def _alert(resource: RawResource, index: ResourceIndex) -> ChangeAlert | None:
     if resource.type == "azurerm_monitor_activity_log_alert":
         enabled = attrs.get("enabled", True)
         scopes = attrs.get("scopes") or []
-        for criteria in attrs.get("criteria") or []:
+        for criteria in items(attrs.get("criteria"), "criteria"):
             if isinstance(criteria, dict):
                 for field, value in criteria.items():
                     conditions.add(field, value)
-        actions = [a.get("action_group_id") for a in attrs.get("action") or []
-                   if isinstance(a, dict)]
+            else:
+                conditions.undecided.append(unknown_reason(criteria) or "criteria is unknown")
+        actions = [obj(a, "action").get("action_group_id")
+                   for a in items(attrs.get("action"), "action")]
     elif resource.type.lower() == "microsoft.insights/activitylogalerts":
-        props = attrs.get("properties") if isinstance(attrs.get("properties"), dict) else {}
+        props = obj(attrs.get("properties"), "the alert's properties")
         enabled = props.get("enabled", True)
         scopes = props.get("scopes") or []
-        conditions.add_arm(props.get("condition"))
-        groups = (props.get("actions") or {}).get("actionGroups") if isinstance(
-            props.get("actions"), dict) else None
-        actions = [g.get("actionGroupId") for g in groups or [] if isinstance(g, dict)]
+        conditions.add_arm(obj(props.get("condition"), "the alert's condition"))
+        actions = [obj(g, "an action group").get("actionGroupId") for g in items(
+            dig(props, "actions", "actionGroups"), "actions.actionGroups")]
     else:
         return None
     name = attrs.get("name")
@@ -137,6 +146,21 @@ def _alert(resource: RawResource, index: ResourceIndex) -> ChangeAlert | None:
                                 f"{unknown_reason(enabled)}")]
     elif enabled is False or str(enabled).lower() == "false":
         alert.problems.append("it is disabled")
+    if conditions.undecided:
+        # What it watches is unknown: neither effective nor ineffective can be told.
+        alert.scopes = [Unknown(f"the alert's condition is unknown: {conditions.undecided[0]}")]
+    else:
+        _condition_problems(alert, conditions)
+    if conditions.narrowing:
+        alert.problems.append(
+            f"it is narrowed by a {', '.join(sorted(set(conditions.narrowing)))} filter")
+    if not [a for a in actions if a]:
+        alert.problems.append("it has no action group, so nobody is notified")
+    return alert
+
+
+def _condition_problems(alert: ChangeAlert, conditions: _Conditions) -> None:
+    """Why the category and operation make the alert miss NSG rule writes, if they do."""
     categories = [_text(c) for c in conditions.category]
     if "administrative" not in categories:
         shown = ", ".join(str(c) for c in conditions.category) or "none"
@@ -153,12 +177,6 @@ def _alert(resource: RawResource, index: ResourceIndex) -> ChangeAlert | None:
             alert.problems.append(
                 f"it watches {shown}, not Microsoft.Network/networkSecurityGroups/"
                 "securityRules/write")
-    if conditions.narrowing:
-        alert.problems.append(
-            f"it is narrowed by a {', '.join(sorted(set(conditions.narrowing)))} filter")
-    if not [a for a in actions if a]:
-        alert.problems.append("it has no action group, so nobody is notified")
-    return alert
 
 
 def _policy_rule(definition: RawResource | None) -> Any:
@@ -188,7 +206,7 @@ def _denies_rule_writes(definition: RawResource | None, definition_id: Any,
     text = json.dumps(rule, default=str).lower()
     if "networksecuritygroups/securityrules" not in text:
         return False
-    effect = (rule.get("then") or {}).get("effect") if isinstance(rule, dict) else None
+    effect = dig(rule, "then", "effect")
     if isinstance(effect, str) and "parameters(" in effect.lower():
         effect = _effect_parameter(definition, effect, assignment_parameters)
     return isinstance(effect, str) and effect.strip().lower() == "deny"
@@ -249,9 +267,10 @@ def _assignment(resource: RawResource, index: ResourceIndex) -> ChangeAlert | No
 
 def add_alerts(model: Model, resources: list[RawResource], index: ResourceIndex) -> None:
     for resource in resources:
-        found = _alert(resource, index) or _assignment(resource, index)
-        if found is not None:
-            model.alerts.append(found)
+        with guarded(model.errors, resource, "reading the alert or policy"):
+            found = _alert(resource, index) or _assignment(resource, index)
+            if found is not None:
+                model.alerts.append(found)
 
 
 def scope_covers(scope: str | Unknown, target: str | Unknown | None) -> bool | Unknown:

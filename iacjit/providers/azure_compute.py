@@ -7,12 +7,16 @@ separate resources (Terraform) or inline properties (ARM/Bicep); both end in the
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from iacjit.model.raw import RawResource
 from iacjit.model.semantic import AccessPath, Model, VirtualMachine
 from iacjit.model.values import Unknown, is_known, unknown_reason
+from iacjit.providers.guard import guarded
 from iacjit.providers.index import ResourceIndex
+from iacjit.providers.shape import dig as _dig
+from iacjit.providers.shape import items, obj
 
 TF_VMS = {
     "azurerm_linux_virtual_machine": "linux",
@@ -34,23 +38,12 @@ LINUX_HINTS = ("canonical", "ubuntu", "redhat", "rhel", "debian", "suse", "sles"
                "centos", "oracle-linux", "almalinux", "rocky", "linux", "kinvolk", "flatcar")
 
 
-def _props(resource: RawResource) -> dict[str, Any]:
-    props = resource.attributes.get("properties")
-    return props if isinstance(props, dict) else {}
-
-
-def _dig(value: Any, *keys: Any) -> Any:
-    for key in keys:
-        if isinstance(value, dict):
-            value = value.get(key)
-        elif isinstance(value, list) and isinstance(key, int) and key < len(value):
-            value = value[key]
-        else:
-            return None
-    return value
+def _props(resource: RawResource) -> Mapping[str, Any]:
+    return obj(resource.attributes.get("properties"), f"the properties of {resource.address}")
 
 
 def _as_list(value: Any) -> list[Any]:
+    """A list attribute; a single value stands for a list of one (ARM accepts both)."""
     if value is None:
         return []
     return list(value) if isinstance(value, list | tuple) else [value]
@@ -75,7 +68,7 @@ def vm_os(resource: RawResource) -> str | Unknown:
             return "windows"
         if attrs.get("os_profile_linux_config"):
             return "linux"
-        image = _dig(attrs, "storage_image_reference", 0) or {}
+        image = obj(_dig(attrs, "storage_image_reference", 0), "storage_image_reference")
         os_type = _dig(attrs, "storage_os_disk", 0, "os_type")
         found = _os_from_image(os_type, image.get("publisher"), image.get("offer"))
     else:
@@ -84,25 +77,36 @@ def vm_os(resource: RawResource) -> str | Unknown:
             return "windows"
         if _dig(profile, "osProfile", "linuxConfiguration"):
             return "linux"
-        image = _dig(profile, "storageProfile", "imageReference") or {}
+        image = obj(_dig(profile, "storageProfile", "imageReference"), "imageReference")
         found = _os_from_image(_dig(profile, "storageProfile", "osDisk", "osType"),
                                image.get("publisher"), image.get("offer"))
-    return found or Unknown(f"the operating system of {resource.address} is not declared")
+    if found:
+        return found
+    unknown = unknown_reason([image.get("publisher"), image.get("offer")])
+    return Unknown(f"the operating system of {resource.address} is "
+                   + (f"unknown: {unknown}" if unknown else "not declared"))
 
 
 def _ip_configurations(nic: RawResource) -> list[tuple[Any, Any, Any, list[Any]]]:
     """(subnet ref, public IP ref, private address, NAT rule refs) per IP configuration."""
     if nic.type.lower() == ARM_NIC:
+        configs = [obj(_dig(entry, "properties"), "an IP configuration") for entry in
+                   items(_props(nic).get("ipConfigurations"), "ipConfigurations")]
         return [
-            (_dig(c, "subnet", "id"), _dig(c, "publicIPAddress", "id") or c.get("publicIPAddress"),
+            (_dig(c, "subnet", "id"), _public_ip(c.get("publicIPAddress")),
              c.get("privateIPAddress"), _as_list(c.get("loadBalancerInboundNatRules")))
-            for c in (entry.get("properties") or {} for entry in _as_list(
-                _props(nic).get("ipConfigurations")) if isinstance(entry, dict))
+            for c in configs
         ]
     return [
         (c.get("subnet_id"), c.get("public_ip_address_id"), c.get("private_ip_address"), [])
-        for c in _as_list(nic.attributes.get("ip_configuration")) if isinstance(c, dict)
+        for c in (obj(entry, "ip_configuration") for entry in
+                  items(nic.attributes.get("ip_configuration"), "ip_configuration"))
     ]
+
+
+def _public_ip(value: Any) -> Any:
+    """``{"id": ...}`` or the id itself (an object without id still is a public IP)."""
+    return (_dig(value, "id") or value) if isinstance(value, dict) else value
 
 
 class AzureNetwork:
@@ -118,7 +122,8 @@ class AzureNetwork:
         self.nic_nat: dict[int, list[tuple[str, frozenset[int] | None]]] = {}
         self.dnat: list[tuple[str, str, frozenset[int] | None]] = []  # (address, label, ports)
         for resource in resources:
-            self._collect(resource)
+            with guarded(model.errors, resource, "linking its network"):
+                self._collect(resource)
 
     def _nsg(self, value: Any, origin: RawResource) -> str | None:
         target = self.index.resolve(value, origin)
@@ -213,10 +218,14 @@ class AzureNetwork:
             layers = [layer for layer in (subnet_layer, nic_layer) if layer]
             if public is not None:
                 ip = self.index.resolve(public, nic)
-                sku = str((ip.attributes.get("sku") if ip else None) or
-                          _dig(ip.attributes if ip else {}, "sku", "name") or "").lower()
+                sku = ip.attributes.get("sku") if ip else None
+                sku = str((_dig(sku, "name") if isinstance(sku, dict) else sku) or "").lower()
                 label = f"public IP {ip.attributes.get('name', ip.address)}" if ip else "public IP"
-                paths.append(AccessPath(via=label, reachable=True, layers=layers, nic=nic_name,
+                reachable: bool | Unknown = True
+                if ip is None and not is_known(public):
+                    reachable = Unknown(unknown_reason(public) or "the public IP is unknown")
+                paths.append(AccessPath(via=label, reachable=reachable, layers=layers,
+                                        nic=nic_name,
                                         filtered_when_no_group=sku.startswith("standard")))
             for rule in nat_rules:
                 label, ports = self._nat_label(self.index.resolve(rule, nic))
@@ -241,26 +250,32 @@ class AzureNetwork:
 def add_vms(model: Model, resources: list[RawResource], index: ResourceIndex) -> None:
     network = AzureNetwork(model, resources, index)
     for resource in resources:
-        rtype = resource.type.lower()
-        if resource.type in TF_VMS:
-            nic_refs = _as_list(resource.attributes.get("network_interface_ids"))
-        elif rtype == ARM_VM:
-            nic_refs = [n.get("id") if isinstance(n, dict) else n for n in _as_list(
-                _dig(_props(resource), "networkProfile", "networkInterfaces"))]
-        else:
+        with guarded(model.errors, resource, "finding the paths to the VM"):
+            _add_vm(model, resource, index, network)
+
+
+def _add_vm(model: Model, resource: RawResource, index: ResourceIndex,
+            network: AzureNetwork) -> None:
+    rtype = resource.type.lower()
+    if resource.type in TF_VMS:
+        nic_refs = _as_list(resource.attributes.get("network_interface_ids"))
+    elif rtype == ARM_VM:
+        nic_refs = [_dig(n, "id") if isinstance(n, dict) else n for n in _as_list(
+            _dig(_props(resource), "networkProfile", "networkInterfaces"))]
+    else:
+        return
+    name = resource.attributes.get("name")
+    vm = VirtualMachine(
+        key=f"azure-vm:{resource.root}:{resource.address}",
+        name=str(name) if is_known(name) and name else resource.address,
+        cloud="azure", os=vm_os(resource), resource=resource,
+    )
+    for ref in nic_refs:
+        nic = index.resolve(ref, resource)
+        if nic is None:
+            reason = unknown_reason(ref) or f"NIC {ref} is not part of the scanned plan"
+            vm.paths.append(AccessPath(via=f"NIC outside the plan ({reason})",
+                                       reachable=Unknown(reason), layers=[]))
             continue
-        name = resource.attributes.get("name")
-        vm = VirtualMachine(
-            key=f"azure-vm:{resource.root}:{resource.address}",
-            name=str(name) if is_known(name) and name else resource.address,
-            cloud="azure", os=vm_os(resource), resource=resource,
-        )
-        for ref in nic_refs:
-            nic = index.resolve(ref, resource)
-            if nic is None:
-                reason = unknown_reason(ref) or f"NIC {ref} is not part of the scanned plan"
-                vm.paths.append(AccessPath(via=f"NIC outside the plan ({reason})",
-                                           reachable=Unknown(reason), layers=[]))
-                continue
-            vm.paths.extend(network.nic_paths(nic))
-        model.vms[vm.key] = vm
+        vm.paths.extend(network.nic_paths(nic))
+    model.vms[vm.key] = vm

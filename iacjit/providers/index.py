@@ -120,6 +120,9 @@ class ResourceIndex:
             value = value["id"]  # ARM's {"id": "[resourceId(...)]"} sub-resource form
         if isinstance(value, ResourceRef):
             return self.by_address.get((origin.root, value.address))
+        if isinstance(value, Unknown) and value.pattern and "*" not in value.pattern.rsplit(
+                "/providers/", 1)[-1]:
+            value = value.pattern  # an id whose type and name are known, its group not
         if isinstance(value, str) and is_known(value):
             parsed = parse_arm_id(value)
             if parsed is None:
