@@ -22,7 +22,13 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from iacjit.model.raw import Span
-from iacjit.model.values import DEPLOYMENT_RESOURCE_GROUP, DEPLOYMENT_SUBSCRIPTION, Unknown
+from iacjit.model.values import (
+    DEPLOYMENT_RESOURCE_GROUP,
+    DEPLOYMENT_SUBSCRIPTION,
+    ResourceRef,
+    Unknown,
+    unknown_reason,
+)
 from iacjit.parsers.arm.expr_parse import (
     Call,
     ExpressionError,
@@ -306,6 +312,9 @@ def _fn_copy_index(args: list[Any], ctx: EvalContext) -> Any:
 
 
 def _fn_named(args: list[Any], mapping: Mapping[str, Any], what: str) -> Any:
+    if len(args) == 1 and isinstance(args[0], Unknown | ResourceRef):
+        # a computed name (``variables(concat('x', parameters('p')))``) that is not known
+        return Unknown(f"the {what} name is unknown: {unknown_reason(args[0])}")
     if len(args) != 1 or not isinstance(args[0], str):
         raise ExpressionError(f"{what}s() takes one name")
     found, value = _lookup(mapping, args[0])

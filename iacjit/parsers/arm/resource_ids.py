@@ -55,7 +55,8 @@ def _provider_path(args: list[Any], fn: str) -> str:
     resource_type, *names = args
     if not isinstance(resource_type, str) or "/" not in resource_type:
         raise ExpressionError(f"{fn}(): {resource_type!r} is not a resource type")
-    namespace, *type_segments = resource_type.split("/")
+    # ARM accepts a type written with a trailing slash (``Microsoft.Network/x/``).
+    namespace, *type_segments = resource_type.rstrip("/").split("/")
     name_segments: list[str] = []
     for name in names:
         if not isinstance(name, str | int) or isinstance(name, bool):

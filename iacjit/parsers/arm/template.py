@@ -89,9 +89,14 @@ def _parameter_resolver(
     lowered = {str(k).lower(): v for k, v in supplied.items()}
 
     def resolve(name: str, declaration: Any) -> Any:
-        if name.lower() in lowered:
+        # A value given as null means "not supplied": ARM applies the default (Bicep passes
+        # null for every optional module parameter left out).
+        if lowered.get(name.lower()) is not None:
             return lowered[name.lower()]
-        if isinstance(declaration, dict) and "defaultValue" in declaration:
+        has_default = isinstance(declaration, dict) and "defaultValue" in declaration
+        if name.lower() in lowered and not has_default:
+            return None
+        if has_default:
             return evaluate_tree(declaration["defaultValue"], ctx_ref[0],
                                  parent=declaration, key="defaultValue")
         return Unknown(f"parameter {name!r} has no value (no default, not in a parameters file)")

@@ -57,7 +57,9 @@ _UTF16_32_BOMS = (  # longest first: the UTF-32-LE mark starts with the UTF-16-L
     (b"\xfe\xff", "utf-16"),
 )
 
-_COMMENT_OR_STRING = re.compile(r'"(?:[^"\\\n]|\\.)*"|//[^\n]*|/\*[\s\S]*?\*/')
+# A string (raw line breaks allowed, as ARM allows them), a comment, or a trailing comma.
+_COMMENT = r"//[^\n]*|/\*[\s\S]*?\*/"
+_LENIENT = re.compile(rf'"(?:[^"\\]|\\.)*"|{_COMMENT}|,(?=(?:\s|{_COMMENT})*[}}\]])')
 
 
 def decode(data: bytes) -> str:
@@ -98,9 +100,11 @@ def _non_empty(text: str) -> str:
     return text
 
 
-def strip_comments(text: str) -> str:
-    """Blank out ``//`` and ``/* */`` comments (ARM accepts them), keeping every position."""
-    if "/" not in text:
+def lenient(text: str) -> str:
+    """What ARM's reader (JSON.NET) accepts beyond JSON, turned into JSON at the same positions:
+    ``//`` and ``/* */`` comments and trailing commas become blanks.  Raw line breaks inside
+    strings are accepted by :func:`parse_json` itself."""
+    if "/" not in text and "," not in text:
         return text
 
     def blank(match: re.Match[str]) -> str:
@@ -109,7 +113,7 @@ def strip_comments(text: str) -> str:
             return token
         return re.sub(r"[^\n]", " ", token)
 
-    return _COMMENT_OR_STRING.sub(blank, text)
+    return _LENIENT.sub(blank, text)
 
 
 def read_text(path: Path, max_bytes: int) -> str:
@@ -124,9 +128,20 @@ def read_text(path: Path, max_bytes: int) -> str:
     return decode(data)
 
 
+def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """ARM rejects an object that names a property twice; json.loads would keep the last."""
+    value: dict[str, Any] = {}
+    for key, item in pairs:
+        if key in value:
+            raise SourceError(f"invalid JSON: property {key!r} is defined twice in one object")
+        value[key] = item
+    return value
+
+
 def parse_json(text: str) -> Any:
+    """Strict JSON but for control characters inside strings (ARM's multi-line strings)."""
     try:
-        return json.loads(text)
+        return json.loads(text, strict=False, object_pairs_hook=_no_duplicates)
     except json.JSONDecodeError as exc:
         raise SourceError(f"invalid JSON: {exc.msg}", exc.lineno, exc.colno) from None
     except RecursionError:
@@ -262,8 +277,8 @@ def locate(value: Any, text: str) -> SourceMap:
 
 
 def load_text(text: str) -> tuple[Any, SourceMap]:
-    """Parse and locate JSON text (comments allowed); raises SourceError with a position."""
-    text = strip_comments(text)
+    """Parse and locate ARM JSON text; raises SourceError with a position."""
+    text = lenient(text)
     value = parse_json(text)
     return value, locate(value, text)
 
