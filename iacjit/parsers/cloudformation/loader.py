@@ -44,6 +44,8 @@ SHORT_TAGS: dict[str, str] = {
             "Base64", "Cidr", "FindInMap", "GetAtt", "GetAZs", "ImportValue", "Join",
             "Select", "Split", "Sub", "Transform", "And", "Equals", "If", "Not", "Or",
             "Length", "ToJsonString", "ForEach",
+            # rule-specific functions, used in a template's Rules section
+            "Contains", "EachMemberEquals", "EachMemberIn", "RefAll", "ValueOf", "ValueOfAll",
         )
     },
 }
