@@ -15,9 +15,8 @@ from conftest import OPEN_NSG
         (b"\xef\xbb\xbf" + OPEN_NSG.encode(), "byte-order mark", 1),
         (b'resource "x" "y" {\n  a = "caf\xe9"\n}\n', "not valid UTF-8", 2),
         (b"\x7fELF\x02\x01\x01\x00\x00\x00binary", "binary file", 1),
-        ("", "empty", 1),
     ],
-    ids=["unterminated-string", "truncated", "unclosed-list", "bom", "latin1", "binary", "empty"],
+    ids=["unterminated-string", "truncated", "unclosed-list", "bom", "latin1", "binary"],
 )
 def test_bad_file(scan_net, content, message, line):
     result = scan_net({"bad/main.tf": content, "good/main.tf": OPEN_NSG})

@@ -224,14 +224,16 @@ def evaluate(node: Any, scope: Scope) -> Any:
 
 
 def _template(node: ast.Template, scope: Scope) -> Any:
+    if len(node.parts) == 1 and not isinstance(node.parts[0], str):
+        # "${expr}" alone is exactly expr, not its text (the legacy interpolation-only form)
+        return evaluate(node.parts[0], scope)
     pieces: list[str] = []
     size = 0
     for index, part in enumerate(node.parts):
         value = part if isinstance(part, str) else evaluate(part, scope)
         if not is_known(value):
             missing = _first_unknown(value) or Unknown("unknown value in a string")
-            rest = [p if isinstance(p, str) else Unknown("later part") for p in
-                    node.parts[index + 1:]]
+            rest = [_pattern_part(p, scope) for p in node.parts[index + 1:]]
             return Unknown(missing.reason, string_pattern([*pieces, missing, *rest]))
         text = _stringify(value)
         size += len(text)
@@ -240,6 +242,19 @@ def _template(node: ast.Template, scope: Scope) -> Any:
                                 "(raise the limit with --max-string-chars)")
         pieces.append(text)
     return "".join(pieces)
+
+
+def _pattern_part(part: Any, scope: Scope) -> Any:
+    """A later part of a string that is already unknown: its text when it is known (so
+    ``"${rg.id}/providers/…/${vm.name}"`` keeps the VM's name), else an Unknown."""
+    if isinstance(part, str):
+        return part
+    try:
+        value = evaluate(part, scope)
+    except EvalError:
+        return Unknown("later part")
+    return _stringify(value) if is_known(value) and isinstance(value, str | int | float) \
+        else Unknown("later part")
 
 
 def _call(node: ast.Call, scope: Scope) -> Any:

@@ -25,9 +25,6 @@ def parse_tf_file(path: Path, shown: str, limits: Limits) -> tuple[ast.Body | No
         return None, [InputError(shown, exc.message, exc.line, exc.column)]
     if warning:
         errors.append(InputError(shown, warning, 1, 1))
-    if not text.strip():
-        errors.append(InputError(shown, "file is empty: nothing to scan", 1, 1))
-        return None, errors
     try:
         return parse_body(text), errors
     except HclError as exc:

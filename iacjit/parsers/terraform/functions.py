@@ -220,6 +220,21 @@ FUNCTIONS: dict[str, Callable[..., Any]] = {
 }
 
 
+_HOLE = "\x00"
+
+
+def _format_pattern(args: tuple[Any, ...], missing: Unknown) -> Unknown:
+    """``format("%s/providers/…/%s", rg.id, vm.name)`` with a part unknown: Unknown, with the
+    known text kept as a ``*``-pattern (enough to name the resource an id points at)."""
+    if not isinstance(args[0], str) or _HOLE in args[0]:
+        return missing
+    try:
+        text = _format(args[0], *(a if is_known(a) else _HOLE for a in args[1:]))
+    except (EvalError, LimitError, TypeError, ValueError):
+        return missing
+    return Unknown(missing.reason, text.replace(_HOLE, "*"))
+
+
 def call(name: str, args: tuple[Any, ...], max_chars: int = 1_000_000) -> Any:
     """Apply function *name*; Unknown arguments and unknown functions give Unknown.
 
@@ -244,7 +259,7 @@ def call(name: str, args: tuple[Any, ...], max_chars: int = 1_000_000) -> Any:
     else:
         missing = _unknown_arg(args)
         if missing:
-            return missing
+            return _format_pattern(args, missing) if name == "format" else missing
     try:
         result = function(*args)
     except (EvalError, LimitError):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import re
 from contextlib import contextmanager
 from typing import Any
 
@@ -167,9 +168,29 @@ def parse_tree(text: str) -> Any:
     return parser.parse(text)
 
 
+_HEREDOC_OPENER = re.compile(r"<<-?([A-Za-z][A-Za-z0-9._-]*)\r?\n")
+
+
+def trim_heredoc_markers(text: str) -> str:
+    """Drop the blanks after a heredoc's closing marker: HCL trims the marker's line, the
+    grammar python-hcl2 lexes with does not.  Lines and columns before them are unchanged."""
+    markers = set(_HEREDOC_OPENER.findall(text))
+    if not markers:
+        return text
+    names = "|".join(re.escape(m) for m in sorted(markers))
+    return re.sub(rf"^([ \t]*(?:{names}))[ \t]+(\r?)$", r"\1\2", text, flags=re.MULTILINE)
+
+
 def parse_body(text: str) -> ast.Body:
-    """Parse a whole file (or tfvars) into a Body; raises HclError."""
+    """Parse a whole file (or tfvars) into a Body; raises HclError.
+
+    A file with nothing but blanks and comments is an empty body, as Terraform reads it.
+    """
     load_hcl2()
+    if not text.strip():
+        return ast.Body({}, [])
+    if "<<" in text:
+        text = trim_heredoc_markers(text)
     if not text.endswith("\n"):
         text += "\n"
     try:
