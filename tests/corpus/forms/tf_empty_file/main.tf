@@ -1,0 +1,16 @@
+resource "azurerm_network_security_group" "nsg" {
+  name                = "empty-neighbour-nsg"
+  location            = "westeurope"
+  resource_group_name = "rg"
+  security_rule {
+    name                       = "ssh"
+    priority                   = 100
+    direction                  = "Inbound"
+    access                     = "Allow"
+    protocol                   = "Tcp"
+    source_port_range          = "*"
+    destination_port_range     = "22"
+    source_address_prefix      = "*"
+    destination_address_prefix = "*"
+  }
+}
