@@ -51,6 +51,9 @@ class SecurityGroup:
     resource: RawResource
     rules: list[NetworkRule] = field(default_factory=list)
     declared: bool = True  # False: only standalone rules of a group outside the plan are seen
+    # Why the group's rules cannot be seen at all (an NSG a NIC names by an id outside the plan,
+    # or by an unknown id): traffic through it is undecided, never open nor closed.
+    outside: str | None = None
     scope_id: str | Unknown | None = None  # Azure resource id, lower case, for alert scopes
 
 

@@ -96,9 +96,9 @@ class _Conditions:
             if not isinstance(item, dict):
                 self.undecided.append(unknown_reason(item) or "a condition is not an object")
             elif "anyOf" in item:
-                fields: dict[Any, list[Any]] = {}
+                fields: dict[str, list[Any]] = {}
                 for option in items(item.get("anyOf"), "anyOf"):
-                    if isinstance(option, dict) and "field" in option:
+                    if isinstance(option, dict) and isinstance(option.get("field"), str):
                         fields.setdefault(option["field"], []).append(option.get("equals"))
                     else:
                         self.undecided.append(unknown_reason(option)

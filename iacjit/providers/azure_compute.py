@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from iacjit.model.raw import RawResource
-from iacjit.model.semantic import AccessPath, Model, VirtualMachine
+from iacjit.model.semantic import AccessPath, Model, SecurityGroup, VirtualMachine
 from iacjit.model.values import Unknown, is_known, unknown_reason
 from iacjit.providers.guard import guarded
 from iacjit.providers.index import ResourceIndex
@@ -121,13 +121,35 @@ class AzureNetwork:
         self.subnet_nsg: dict[Any, list[str]] = {}
         self.nic_nat: dict[int, list[tuple[str, frozenset[int] | None]]] = {}
         self.dnat: list[tuple[str, str, frozenset[int] | None]] = []  # (address, label, ports)
+        # NSGs associated with a subnet whose id is unknown: (association, NSG key, reason)
+        self.unknown_subnet_nsg: list[tuple[RawResource, str, str]] = []
         for resource in resources:
             with guarded(model.errors, resource, "linking its network"):
                 self._collect(resource)
 
     def _nsg(self, value: Any, origin: RawResource) -> str | None:
+        """The group an NSG reference names; one standing for its unknown rules when the
+        reference does not lead to an NSG of the plan (unknown, or outside it)."""
+        if value is None:
+            return None
         target = self.index.resolve(value, origin)
-        return self.nsg_key.get(id(target)) if target is not None else None
+        key = self.nsg_key.get(id(target)) if target is not None else None
+        return key or self._outside_nsg(value, origin)
+
+    def _outside_nsg(self, value: Any, origin: RawResource) -> str:
+        text = _dig(value, "id") if isinstance(value, dict) else value
+        if isinstance(text, str) and is_known(text):
+            key = f"azure:{origin.root}:outside-nsg:{text.lower()}"
+            name = text.rstrip("/").rsplit("/", 1)[-1] or text
+            why = f"NSG {text} is not part of the scanned plan, so its rules are unknown"
+        else:
+            key = f"azure:{origin.root}:outside-nsg:{origin.address}"
+            name = f"NSG of {origin.address}"
+            why = f"which NSG is unknown ({unknown_reason(text) or 'not an id'})"
+        if key not in self.model.groups:
+            self.model.groups[key] = SecurityGroup(key=key, name=name, cloud="azure",
+                                                   resource=origin, declared=False, outside=why)
+        return key
 
     def subnet_key(self, value: Any, origin: RawResource) -> Any:
         target = self.index.resolve(value, origin)
@@ -143,10 +165,13 @@ class AzureNetwork:
             if nic is not None and nsg:
                 self.nic_nsg.setdefault(id(nic), []).append(nsg)
         elif rtype == "azurerm_subnet_network_security_group_association":
-            key = self.subnet_key(attrs.get("subnet_id"), resource)
+            subnet = attrs.get("subnet_id")
+            key = self.subnet_key(subnet, resource)
             nsg = self._nsg(attrs.get("network_security_group_id"), resource)
             if key is not None and nsg:
                 self.subnet_nsg.setdefault(key, []).append(nsg)
+            elif nsg and not is_known(subnet):
+                self.unknown_subnet_nsg.append((resource, nsg, unknown_reason(subnet) or ""))
         elif rtype == ARM_NIC:
             nsg = self._nsg(_dig(_props(resource), "networkSecurityGroup", "id"), resource)
             if nsg:
@@ -203,6 +228,23 @@ class AzureNetwork:
 
         walk(resource.attributes)
 
+    def _maybe_subnet_nsgs(self, nic: RawResource) -> list[str]:
+        """NSGs of the same root associated with a subnet that cannot be told: each may or may
+        not guard this NIC's subnet, so traffic through them is undecided."""
+        keys = []
+        for association, nsg, reason in self.unknown_subnet_nsg:
+            if association.root != nic.root:
+                continue
+            key = f"{nsg}:maybe-subnet:{association.address}"
+            if key not in self.model.groups:
+                name = self.model.groups[nsg].name
+                self.model.groups[key] = SecurityGroup(
+                    key=key, name=name, cloud="azure", resource=association, declared=False,
+                    outside=f"whether NSG {name!r} guards this subnet is unknown "
+                            f"({association.address}: {reason})")
+            keys.append(key)
+        return keys
+
     # ----- per NIC ---------------------------------------------------------------------
     def nic_paths(self, nic: RawResource) -> list[AccessPath]:
         """Entry points of one NIC with the NSG layers in front of it."""
@@ -215,6 +257,8 @@ class AzureNetwork:
             before = len(paths)
             subnet = self.subnet_key(subnet_ref, nic)
             subnet_layer = list(dict.fromkeys(self.subnet_nsg.get(subnet, []))) if subnet else []
+            if not subnet_layer:
+                subnet_layer = self._maybe_subnet_nsgs(nic)
             layers = [layer for layer in (subnet_layer, nic_layer) if layer]
             if public is not None:
                 ip = self.index.resolve(public, nic)

@@ -66,6 +66,12 @@ def _azure(vm: VirtualMachine, model: Model, settings: Settings) -> JitStatus:
     policies, covered, unknown_entries = _coverage(vm, model)
     status = JitStatus(vm, HEALTHY, "", group_names, exposed, sorted(covered), policies)
     if not group_names:
+        unseen = [p.reachable for p in vm.paths if isinstance(p.reachable, Unknown)
+                  and not p.layers]
+        if unseen:  # a NIC outside the plan or unknown: what sits in front of it is unknown
+            status.category = UNRESOLVED
+            status.reason = f"whether an NSG sits in front of it is unknown: {unseen[0].reason}"
+            return status
         status.category = NOT_APPLICABLE
         status.reason = "no NSG or firewall sits in front of it, so JIT cannot manage access"
         return status

@@ -37,6 +37,9 @@ def _layer(model: Model, layer: list[str], ports: frozenset[int]):
         group = model.groups.get(key)
         if group is None:
             continue
+        if group.outside:
+            undecided.append(f"{group.name}: {group.outside}")
+            continue
         for verdict in model.memo(("verdicts", key, ports),
                                   lambda g=group: group_verdicts(g, ports)):
             if verdict.undecided:
