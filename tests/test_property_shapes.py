@@ -98,7 +98,7 @@ def mutations(draw: st.DrawFn) -> tuple[Path, ParseResult, int, tuple, Any]:
 
 
 def test_every_valid_plan_takes_part():
-    assert len(ALL_PLANS) - len(PLANS) == 2  # the duplicate key and the unterminated heredoc
+    assert len(ALL_PLANS) - len(PLANS) == 2  # the invalid JSON and HCL
 
 
 @PROPERTY

@@ -33,8 +33,10 @@ CASES: dict[str, tuple[str | None, set[str], set[str], set[str]]] = {
     "arm_unknown_image": (None, set(), set(), set()),
     # the alert's condition.allOf is unknown: whether it watches NSG writes is unresolved
     "arm_unknown_alert": (None, set(), {"zt_vis_008"}, {"zt_vis_008"}),
-    # ARM rejects a property named twice: an error, like the real tool
-    "arm_duplicate_key": ("defined twice", set(), set(), set()),
+    # a property written twice: the last wins, but sibling property copy loops all run
+    "arm_duplicate_copy": (None, {"zt_net_001"}, set(), set()),
+    # invalid JSON (a missing comma) is still an error, located
+    "arm_invalid_json": ("invalid JSON", set(), set(), set()),
     # HCL trims the line of a heredoc's closing marker
     "tf_heredoc_spaces": (None, {"zt_net_001"}, set(), set()),
     # Terraform accepts an empty .tf file; the other file is scanned as usual
@@ -65,7 +67,7 @@ def test_form(case, monkeypatch):
         assert messages == []
     else:
         assert len(messages) == 1 and error in messages[0]
-        assert result.errors[0].line is not None or "defined twice" in messages[0]
+        assert result.errors[0].line is not None
     found = {f.rule_id for f in result.findings}
     assert findings <= found
     assert unresolved <= {u.rule_id for u in result.unresolved}

@@ -128,12 +128,14 @@ def read_text(path: Path, max_bytes: int) -> str:
     return decode(data)
 
 
-def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    """ARM rejects an object that names a property twice; json.loads would keep the last."""
+def _last_wins(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """A property written twice: the last one wins, as in ARM, except sibling ``copy`` arrays
+    (property loops of different properties), which ARM runs all of."""
     value: dict[str, Any] = {}
     for key, item in pairs:
-        if key in value:
-            raise SourceError(f"invalid JSON: property {key!r} is defined twice in one object")
+        earlier = value.get(key)
+        if key.lower() == "copy" and isinstance(earlier, list) and isinstance(item, list):
+            item = earlier + item
         value[key] = item
     return value
 
@@ -141,7 +143,7 @@ def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
 def parse_json(text: str) -> Any:
     """Strict JSON but for control characters inside strings (ARM's multi-line strings)."""
     try:
-        return json.loads(text, strict=False, object_pairs_hook=_no_duplicates)
+        return json.loads(text, strict=False, object_pairs_hook=_last_wins)
     except json.JSONDecodeError as exc:
         raise SourceError(f"invalid JSON: {exc.msg}", exc.lineno, exc.colno) from None
     except RecursionError:
