@@ -98,7 +98,7 @@ def mutations(draw: st.DrawFn) -> tuple[Path, ParseResult, int, tuple, Any]:
 
 
 def test_every_valid_plan_takes_part():
-    assert len(ALL_PLANS) - len(PLANS) == 2  # the invalid JSON and HCL
+    assert len(ALL_PLANS) - len(PLANS) == 3  # the invalid JSON and HCL, the rain template
 
 
 @PROPERTY

@@ -25,8 +25,9 @@ CASES: dict[str, tuple[str | None, set[str], set[str], set[str]]] = {
     "arm_lenient_json": (None, {"zt_net_001"}, set(), set()),
     # variables(concat(..., parameters('p'))) with p unknown: unresolved, not an error
     "arm_computed_variable": (None, set(), {"zt_net_001"}, set()),
-    # "value": null in the parameters file: the default ("*") applies
-    "arm_null_parameter": (None, {"zt_net_001"}, set(), set()),
+    # "value": null in the parameters file: the default ("*") applies; without a default the
+    # value comes at deployment (unknown), never an error
+    "arm_null_parameter": (None, {"zt_net_001"}, {"zt_net_001"}, set()),
     # "value": null passed to an inner-scope nested deployment (a Bicep module call)
     "arm_nested_null": (None, {"zt_net_001"}, set(), set()),
     # imageReference and the NIC list are unknown objects: a report, the VM still listed
@@ -47,6 +48,8 @@ CASES: dict[str, tuple[str | None, set[str], set[str], set[str]]] = {
     "tf_interpolated_id": (None, set(), set(), {"zt_vis_010"}),
     # every documented short-form tag, including the Rules functions (!ValueOf, !Contains...)
     "cfn_rules_tags": (None, {"zt_net_001"}, set(), set()),
+    # a template of the rain CLI (!Rain::Module): one located error, as CloudFormation rejects it
+    "cfn_rain_source": ("rain source template", set(), set(), set()),
     # invalid input still gets a located error
     "tf_unterminated_heredoc": ("invalid HCL", set(), set(), set()),
 }

@@ -95,7 +95,10 @@ def _parameter_resolver(
             return lowered[name.lower()]
         has_default = isinstance(declaration, dict) and "defaultValue" in declaration
         if name.lower() in lowered and not has_default:
-            return None
+            if isinstance(declaration, dict) and declaration.get("nullable") is True:
+                return None
+            return Unknown(f"parameter {name!r} is given as null and has no default: its "
+                           "value is supplied at deployment")
         if has_default:
             return evaluate_tree(declaration["defaultValue"], ctx_ref[0],
                                  parent=declaration, key="defaultValue")

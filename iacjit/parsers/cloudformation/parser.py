@@ -265,6 +265,28 @@ class _Template:
                 self._error(problem.message, problem.path)
 
 
+def _rain_directive(doc: cfn_loader.Document) -> tuple[str, int | None] | None:
+    """The first directive of the rain CLI (``!Rain::Embed``, ``Type: {Rain::Module: …}``)
+    in a template, with its line: rain expands them before CloudFormation sees the file."""
+    found = [(e.line or 0, e.message.rsplit(" ", 1)[-1]) for e in doc.errors
+             if e.message.startswith("unsupported YAML tag !Rain::")]
+    pending: list[tuple[Any, tuple[Any, ...]]] = [(doc.value, ())]
+    while pending:
+        value, path = pending.pop()
+        if isinstance(value, dict):
+            for key, item in value.items():
+                if isinstance(key, str) and key.startswith("Rain::"):
+                    span = doc.span_of(path)
+                    found.append((span.line if span else 0, key))
+                pending.append((item, (*path, key)))
+        elif isinstance(value, list):
+            pending.extend((item, (*path, i)) for i, item in enumerate(value))
+    if not found:
+        return None
+    line, directive = min(found)
+    return directive, line or None
+
+
 def parse_file(path: Path, display: str, options: ParseOptions) -> ParseResult:
     """Parse one template; a file that is not a CloudFormation template yields nothing."""
     result = ParseResult()
@@ -280,6 +302,13 @@ def parse_file(path: Path, display: str, options: ParseOptions) -> ParseResult:
         return result
     if doc.documents > 1 or not _is_template(doc.value):
         return result  # another YAML/JSON file that merely mentions AWS::
+    rain = _rain_directive(doc)
+    if rain is not None:
+        directive, line = rain
+        result.errors.append(InputError(
+            display, f"a rain source template ({directive}): CloudFormation does not accept it "
+                     "as written; scan the template that `rain pkg` writes from it", line))
+        return result
     result.errors.extend(InputError(display, e.message, e.line, e.column) for e in doc.errors)
     try:
         _Template(doc, display, options, result).run()
