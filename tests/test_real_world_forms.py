@@ -30,6 +30,8 @@ CASES: dict[str, tuple[str | None, set[str], set[str], set[str]]] = {
     "arm_null_parameter": (None, {"zt_net_001"}, {"zt_net_001"}, set()),
     # "value": null passed to an inner-scope nested deployment (a Bicep module call)
     "arm_nested_null": (None, {"zt_net_001"}, set(), set()),
+    # what Bicep compiles to: a map() lambda with an index, createObject() with an unknown key
+    "arm_bicep_compiled": (None, {"zt_net_001"}, set(), set()),
     # imageReference and the NIC list are unknown objects: a report, the VM still listed
     "arm_unknown_image": (None, set(), set(), set()),
     # the alert's condition.allOf is unknown: whether it watches NSG writes is unresolved

@@ -332,7 +332,12 @@ def _fn_lambda(node: Call, ctx: EvalContext) -> _Lambda:
     return _Lambda(names, node.args[-1], ctx)
 
 
-def _apply(fn: Any, values: list[Any], ctx: EvalContext, name: str) -> Any:
+def _apply(fn: Any, values: list[Any], ctx: EvalContext, name: str,
+           index: int | None = None) -> Any:
+    """Call a lambda; map/filter/reduce also pass the element's index to a lambda that takes
+    one more parameter (Bicep's ``(item, i) => ...``)."""
+    if index is not None and isinstance(fn, _Lambda) and len(fn.parameters) == len(values) + 1:
+        values = [*values, index]
     if not isinstance(fn, _Lambda) or len(fn.parameters) != len(values):
         raise ExpressionError(f"{name}(): expected a lambda of {len(values)} parameter(s)")
     bound = dict(fn.ctx.lambda_vars)
@@ -357,11 +362,11 @@ def _fn_higher_order(name: str, args: list[Any], ctx: EvalContext) -> Any:
     if not isinstance(items, list):
         raise ExpressionError(f"{name}(): the first argument must be an array")
     if name == "map":
-        return [_apply(args[1], [item], ctx, name) for item in items]
+        return [_apply(args[1], [item], ctx, name, i) for i, item in enumerate(items)]
     if name == "filter":
         kept = []
-        for item in items:
-            verdict = _as_condition(_apply(args[1], [item], ctx, name), name)
+        for i, item in enumerate(items):
+            verdict = _as_condition(_apply(args[1], [item], ctx, name, i), name)
             if isinstance(verdict, Unknown):
                 return verdict
             if verdict:
@@ -371,8 +376,8 @@ def _fn_higher_order(name: str, args: list[Any], ctx: EvalContext) -> Any:
         if len(args) != 3:
             raise ExpressionError("reduce() takes an array, an initial value and a lambda")
         total = args[1]
-        for item in items:
-            total = _apply(args[2], [total, item], ctx, name)
+        for i, item in enumerate(items):
+            total = _apply(args[2], [total, item], ctx, name, i)
         return total
     # sort: insertion sort on the lambda's "less than" (ARM's contract); arrays are small.
     ordered: list[Any] = []

@@ -382,6 +382,8 @@ def fn_create_object(args: list[Any], ctx: Any) -> dict[str, Any]:
         raise ExpressionError("createObject(): needs key/value pairs")
     out: dict[str, Any] = {}
     for position in range(0, len(args), 2):
+        if isinstance(args[position], Unknown):  # an unknown key: which one is unknown
+            return Unknown(f"a key of createObject() is unknown: {args[position].reason}")
         out[_want(args[position], (str,), "a key", "createObject")] = args[position + 1]
     return out
 

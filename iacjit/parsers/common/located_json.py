@@ -59,6 +59,7 @@ _UTF16_32_BOMS = (  # longest first: the UTF-32-LE mark starts with the UTF-16-L
 
 # A string (raw line breaks allowed, as ARM allows them), a comment, or a trailing comma.
 _COMMENT = r"//[^\n]*|/\*[\s\S]*?\*/"
+_TRAILING_COMMA = re.compile(r",\s*[}\]]")
 _LENIENT = re.compile(rf'"(?:[^"\\]|\\.)*"|{_COMMENT}|,(?=(?:\s|{_COMMENT})*[}}\]])')
 
 
@@ -104,7 +105,7 @@ def lenient(text: str) -> str:
     """What ARM's reader (JSON.NET) accepts beyond JSON, turned into JSON at the same positions:
     ``//`` and ``/* */`` comments and trailing commas become blanks.  Raw line breaks inside
     strings are accepted by :func:`parse_json` itself."""
-    if "/" not in text and "," not in text:
+    if "/" not in text and not _TRAILING_COMMA.search(text):
         return text
 
     def blank(match: re.Match[str]) -> str:
