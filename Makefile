@@ -10,7 +10,7 @@ CONSTRAIN = $(if $(LOCK),PIP_CONSTRAINT=$(LOCK))
 RUNTIME_STAMP = $(VENV)/.installed-runtime
 TEST_STAMP    = $(VENV)/.installed-test
 
-.PHONY: demo test test-latest lock lint docs dist clean
+.PHONY: demo test test-latest lock lint docs dist clean realworld
 
 # The virtualenv starts without pip: the demo installs into it with the pip of $(PYTHON)
 # (pip --python, pip >= 22.3; else a seeded copy), which saves seeding one; the tests then add
@@ -74,6 +74,13 @@ dist: $(TEST_STAMP)
 ## Regenerate docs/rules/*.md and docs/chains/*.md from the rule and chain metadata.
 docs: $(TEST_STAMP)
 	$(BIN)/python -c "from pathlib import Path; from iacjit.explain import write_docs; write_docs(Path('docs'))"
+
+## Scan the public corpora found below $(REALWORLD), one directory at a time: crashes, hangs
+## (over 10 s), error entries per format with their causes, findings per rule. See
+## docs/real-world.md for how to fetch them and the last figures.
+REALWORLD ?= /work/corpora
+realworld: $(TEST_STAMP)
+	$(BIN)/python benchmarks/realworld.py --root $(REALWORLD)
 
 lint: $(TEST_STAMP)
 	$(BIN)/ruff check .
