@@ -153,12 +153,8 @@ def _unescape(text: str) -> str:
 
 def _children(tree: Tree) -> list[Any]:
     """Children without punctuation tokens and comments/newlines."""
-    return [
-        c
-        for c in tree.children
-        if not (isinstance(c, Tree) and c.data == "new_line_or_comment")
-        and not (isinstance(c, Token) and c.type in _PUNCT)
-    ]
+    return [c for c in tree.children
+            if (c.type not in _PUNCT if c.__class__ is Token else c.data != "new_line_or_comment")]
 
 
 _PUNCT = {
@@ -340,10 +336,16 @@ def _lines(tree: Tree) -> tuple[int, int]:
 
 
 def _edge_token(tree: Tree, last: bool) -> Token | None:
-    stack: list[Any] = [tree]
-    while stack:
-        node = stack.pop()
-        if isinstance(node, Token):
-            return node
-        stack.extend(node.children if last else reversed(node.children))
-    return None
+    """The first (last) token, down the first (last) children.
+
+    In python-hcl2's grammar an attribute or block starts with its name's token and every
+    expression ends with a token (a bracket, quote, literal or name), so no subtree on that
+    path is empty; tests/test_hcl_positions.py checks the spans against lark's propagation.
+    """
+    node: Any = tree
+    edge = -1 if last else 0
+    while node.__class__ is not Token:
+        if not node.children:
+            return None
+        node = node.children[edge]
+    return node
