@@ -1,15 +1,21 @@
 """Benchmark ``iacjit scan`` against checkov on generated corpora (a script, not a test).
 
     python benchmarks/run.py --sizes 100 1000 5000 --runs 3 --checkov-sizes 100 1000 \
-        --workdir /tmp/iacjit-bench
+        --shapes roots platform --workdir /tmp/iacjit-bench
 
-For each size N: generate the corpus (benchmarks/gen_corpus.py), then, alternating, run
+For each corpus shape and size N: generate the corpus (``roots``: benchmarks/gen_corpus.py,
+short roots with many repeated files; ``platform``: benchmarks/gen_platform.py, distinct long
+files with locals tables, ``for`` expressions and modules), then, alternating, run
 checkov (its four equivalent checks) and iacjit cold (empty cache), warm (nothing changed)
 and with ``--no-cache``.  Each command runs under ``/usr/bin/time`` for wall time, CPU time
 (user+sys, which includes the pool's workers) and peak RSS.  The best wall time of the runs is
 reported (the machine may be shared), with the CPU time of that run.  Also measured: the
 pre-commit hook with one changed file in the 1000-file corpus, ``iacjit --version`` and
-``iacjit rules``.  A Markdown table goes to stdout and the raw numbers to WORKDIR/results.json.
+``iacjit rules``.  A Markdown table goes to stdout and the raw numbers to WORKDIR/results.json:
+per shape, the checkov ratio (median of the paired runs) and lines per second per core (lines
+divided by the CPU seconds of the best ``--no-cache`` run, so the figure does not depend on how
+many cores the machine has).  Also ``--corpus DIR`` for any existing directory (a real
+repository's examples, say), measured the same way.
 """
 
 from __future__ import annotations
@@ -29,6 +35,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 from gen_corpus import generate  # noqa: E402
+from gen_platform import generate as generate_platform  # noqa: E402
 
 CHECKOV_CHECKS = "CKV_AZURE_9,CKV_AZURE_10,CKV_AWS_24,CKV_AWS_25"
 
@@ -46,6 +53,46 @@ def timed(command: list[str], env: dict[str, str], cwd: Path) -> dict[str, float
             "rc": done.returncode}
 
 
+SHAPES = {"roots": lambda out, size, mix: generate(out, size, mix),
+          "platform": lambda out, size, mix: generate_platform(out, size)}
+SCANNED = (".tf", ".tfvars", ".json", ".yaml", ".yml", ".template", ".bicep")
+
+
+def generate_shape(shape: str, out: Path, size: int, mix: bool) -> None:
+    SHAPES[shape](out, size, mix)
+
+
+def count(corpus: Path) -> tuple[int, int]:
+    """Files a scan reads and their lines."""
+    files = lines = 0
+    for path in corpus.rglob("*"):
+        if path.suffix in SCANNED and path.is_file() and ".terraform" not in path.parts:
+            files += 1
+            lines += path.read_bytes().count(b"\n")
+    return files, lines
+
+
+def measure(corpus: Path, iacjit: list[str], args: argparse.Namespace, env: dict[str, str],
+            with_checkov: bool) -> dict[str, list]:
+    """Runs of checkov, then iacjit cold, warm and --no-cache, alternating, in *corpus*."""
+    row: dict[str, list] = {"iacjit_cold": [], "iacjit_warm": [], "iacjit_nocache": [],
+                            "checkov": []}
+    cache_dir = Path(env["IACJIT_CACHE_DIR"])
+    scan = [*iacjit, "scan", str(corpus), "--format", "json", "-o",
+            str(args.workdir / "iacjit.json")]
+    for _ in range(args.runs):
+        if with_checkov:
+            row["checkov"].append(timed(
+                [args.checkov, "-d", str(corpus), "--check", CHECKOV_CHECKS,
+                 "--skip-download", "--framework", "terraform,arm,cloudformation",
+                 "-o", "json", "--quiet"], env, args.workdir))
+        shutil.rmtree(cache_dir, ignore_errors=True)
+        row["iacjit_cold"].append(timed(scan, env, args.workdir))
+        row["iacjit_warm"].append(timed(scan, env, args.workdir))
+        row["iacjit_nocache"].append(timed([*scan, "--no-cache"], env, args.workdir))
+    return row
+
+
 def best(samples: list[dict[str, float]]) -> dict[str, float]:
     return min(samples, key=lambda s: s["wall"])
 
@@ -56,6 +103,12 @@ def main() -> None:
     parser.add_argument("--checkov-sizes", type=int, nargs="*", default=[100, 1000])
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--mix", action="store_true", help="ARM/CloudFormation in the corpus")
+    parser.add_argument("--shapes", nargs="+", default=["roots", "platform"],
+                        choices=sorted(SHAPES), help="generated corpus shapes")
+    parser.add_argument("--corpus", type=Path, action="append", default=[],
+                        help="also measure this existing directory (repeatable)")
+    parser.add_argument("--no-extras", action="store_true",
+                        help="skip the hook and start-up measurements")
     parser.add_argument("--workdir", type=Path, default=Path("/tmp/iacjit-bench"))
     parser.add_argument("--iacjit", default=str(Path(sys.executable).parent / "iacjit"),
                         help="iacjit command (default: the one beside this interpreter)")
@@ -65,30 +118,28 @@ def main() -> None:
     args.workdir.mkdir(parents=True, exist_ok=True)
     iacjit = args.iacjit.split()
     env = dict(os.environ)
-    cache_dir = args.workdir / "cache"
-    env["IACJIT_CACHE_DIR"] = str(cache_dir)
-    results: dict = {"sizes": {}, "machine": {"cores": os.cpu_count()}}
-    for size in args.sizes:
-        corpus = args.workdir / f"corpus-{size}"
-        files, lines = generate(corpus, size, args.mix)
-        row: dict = {"files": files, "lines": lines, "iacjit_cold": [], "iacjit_warm": [],
-                     "iacjit_nocache": [], "checkov": []}
-        scan = [*iacjit, "scan", corpus.name, "--format", "json", "-o", "iacjit.json"]
-        for _ in range(args.runs):
-            if size in args.checkov_sizes:
-                row["checkov"].append(timed(
-                    [args.checkov, "-d", corpus.name, "--check", CHECKOV_CHECKS,
-                     "--skip-download", "--framework", "terraform,arm,cloudformation",
-                     "-o", "json", "--quiet"], env, args.workdir))
-            shutil.rmtree(cache_dir, ignore_errors=True)
-            row["iacjit_cold"].append(timed(scan, env, args.workdir))
-            row["iacjit_warm"].append(timed(scan, env, args.workdir))
-            row["iacjit_nocache"].append(timed([*scan, "--no-cache"], env, args.workdir))
-        results["sizes"][size] = row
-        print(f"{size}: done", file=sys.stderr)
+    env["IACJIT_CACHE_DIR"] = str(args.workdir / "cache")
+    results: dict = {"rows": [], "machine": {"cores": os.cpu_count(),
+                                             "load_before": os.getloadavg()}}
+    corpora: list[tuple[str, Path, bool]] = []
+    for shape in args.shapes:
+        for size in args.sizes:
+            corpus = args.workdir / f"corpus-{shape}-{size}"
+            generate_shape(shape, corpus, size, args.mix)
+            corpora.append((shape, corpus, size in args.checkov_sizes))
+    corpora += [(str(path), path.resolve(), True) for path in args.corpus]
+    for shape, corpus, with_checkov in corpora:
+        files, lines = count(corpus)
+        load_before = os.getloadavg()[0]
+        row = {"shape": shape, "files": files, "lines": lines,
+               **measure(corpus, iacjit, args, env, with_checkov),
+               "load": [load_before, os.getloadavg()[0]]}
+        results["rows"].append(row)
+        print(f"{shape} {files}: done", file=sys.stderr)
 
-    if 1000 in args.sizes:  # the hook: one changed file in the 1000-file corpus
-        corpus = args.workdir / "corpus-1000"
+    if 1000 in args.sizes and "roots" in args.shapes and not args.no_extras:
+        # the hook: one changed file of 1000
+        corpus = args.workdir / "corpus-roots-1000"
         changed = sorted(corpus.glob("root-*/nsg.tf"))[0]
         hook = []
         for i in range(args.runs):
@@ -97,7 +148,8 @@ def main() -> None:
                               env, args.workdir))
         results["hook_one_file_of_1000"] = hook
     startup = {}
-    for name, command in (("version", ["--version"]), ("rules", ["rules"])):
+    for name, command in () if args.no_extras else (("version", ["--version"]),
+                                                    ("rules", ["rules"])):
         walls = [timed([*iacjit, *command], env, args.workdir)["wall"] for _ in range(10)]
         startup[name] = {"min": min(walls), "median": statistics.median(walls)}
     results["startup"] = startup
@@ -115,9 +167,9 @@ def _paired(slow: list[dict], fast: list[dict]) -> str:
 
 
 def table(results: dict) -> str:
-    out = ["| files | lines | tool | run | wall s (best) | CPU s | files/s | peak RSS MB | "
-           "iacjit/checkov wall |", "|---|---|---|---|---|---|---|---|---|"]
-    for row in results["sizes"].values():
+    out = ["| corpus | files | lines | tool | run | wall s (best) | CPU s | files/s | peak RSS MB "
+           "| iacjit/checkov wall |", "|---|---|---|---|---|---|---|---|---|---|"]
+    for row in results["rows"]:
         checkov = best(row["checkov"]) if row["checkov"] else None
         for label, key in (("checkov", "checkov"), ("iacjit", "iacjit_cold"),
                            ("iacjit", "iacjit_warm"), ("iacjit", "iacjit_nocache")):
@@ -128,14 +180,24 @@ def table(results: dict) -> str:
                      "faster)" if checkov and key != "checkov" else "")
             run = {"checkov": "", "iacjit_cold": "cold", "iacjit_warm": "warm",
                    "iacjit_nocache": "--no-cache"}[key]
-            out.append(f"| {row['files']} | {row['lines']} | {label} | {run} | {b['wall']:.2f} "
-                       f"| {b['cpu']:.2f} | {row['files'] / b['wall']:.0f} | "
+            out.append(f"| {row['shape']} | {row['files']} | {row['lines']} | {label} | {run} "
+                       f"| {b['wall']:.2f} | {b['cpu']:.2f} | {row['files'] / b['wall']:.0f} | "
                        f"{b['rss_mb']:.0f} | {ratio} |")
-    out.append("\n| files | checkov / cold (median of paired runs) | cold / warm (median of "
-               "paired runs) |\n|---|---|---|")
-    for row in results["sizes"].values():
-        out.append(f"| {row['files']} | {_paired(row['checkov'], row['iacjit_cold'])} | "
-                   f"{_paired(row['iacjit_cold'], row['iacjit_warm'])} |")
+    out.append("\n| corpus | files | checkov / cold (median of paired runs) | checkov / "
+               "--no-cache (paired) | cold / warm (paired) | lines/s per core (--no-cache) |"
+               "\n|---|---|---|---|---|---|")
+    for row in results["rows"]:
+        per_core = row["lines"] / best(row["iacjit_nocache"])["cpu"]
+        out.append(f"| {row['shape']} | {row['files']} | "
+                   f"{_paired(row['checkov'], row['iacjit_cold'])} | "
+                   f"{_paired(row['checkov'], row['iacjit_nocache'])} | "
+                   f"{_paired(row['iacjit_cold'], row['iacjit_warm'])} | {per_core:.0f} |")
+    busy = [row for row in results["rows"] if max(row["load"]) > 1.5]
+    if busy:  # other work on the machine stretches wall times; paired ratios suffer less
+        out.append("\nThe machine was busy: 1-minute load average "
+                   + ", ".join(f"{row['shape']} {row['files']}: {row['load'][0]:.1f} before, "
+                               f"{row['load'][1]:.1f} after" for row in busy)
+                   + f" (on {results['machine']['cores']} cores).")
     if "hook_one_file_of_1000" in results:
         h = best(results["hook_one_file_of_1000"])
         out.append(f"\nhook, one changed file of 1000: best {h['wall']:.2f} s wall, "

@@ -26,6 +26,7 @@ from iacjit.parsers.terraform.engine import Engine, Rejected
 
 sys.path.insert(0, str(REPO / "benchmarks"))
 from gen_corpus import generate  # noqa: E402
+from gen_platform import generate as generate_platform  # noqa: E402
 
 
 @pytest.fixture(scope="module")
@@ -107,8 +108,9 @@ def test_every_shipped_terraform_file(engine):
         assert_same(engine, path.read_text())
 
 
-def test_the_benchmark_corpus(engine, tmp_path):
-    generate(tmp_path, 40)
+@pytest.mark.parametrize("shape", [generate, generate_platform])
+def test_the_benchmark_corpora(engine, tmp_path, shape):
+    shape(tmp_path, 24)
     for path in sorted(tmp_path.rglob("*.tf")):
         assert_same(engine, path.read_text())
 
