@@ -214,21 +214,27 @@ def _ops(trees: list[Any]) -> tuple[Any, ...]:
 
 def expr(node: Any) -> Any:
     """Convert one lark expression subtree into an AST node."""
-    if isinstance(node, Token):
+    if node.__class__ is Token:
         return Literal(str(node))
     kind = node.data
-    kids = _children(node)
-    if kind == "expr_term":
-        return expr(kids[0])
-    if kind == "int_lit":
-        return Literal(int(str(kids[0])))
-    if kind == "float_lit":
-        return Literal(float(str(kids[0])))
-    if kind == "literal_value":
-        return Literal({"true": True, "false": False, "null": None}[str(kids[0])])
+    children = node.children
+    # The commonest nodes have exactly one child, a token or the wrapped term: no filtering.
+    if kind == "expr_term" and len(children) == 1:
+        return expr(children[0])
+    if kind == "identifier":
+        return Name(str(children[0]))
     if kind == "string":
         return _string(node)
-    if kind in {"identifier", "keyword"}:
+    if kind == "int_lit":
+        return Literal(int(str(children[0])))
+    if kind == "float_lit":
+        return Literal(float(str(children[0])))
+    if kind == "literal_value":
+        return Literal({"true": True, "false": False, "null": None}[str(children[0])])
+    kids = _children(node)
+    if kind == "expr_term":  # ( expression ), with its line breaks
+        return expr(kids[0])
+    if kind == "keyword":
         return Name(str(kids[0]))
     if kind == "tuple":
         return TupleExpr(tuple(expr(k) for k in kids))
