@@ -30,6 +30,7 @@ param nsg resource 'Microsoft.Network/networkSecurityGroups@2023-05-01'
 var count int = length(names)
 @export()
 type pair = [string, int]
+type rules = resourceInput<'Microsoft.Network/networkSecurityGroups@2023-05-01'>['properties']
 type tagged = {
   @discriminator('kind')
   *: { kind: 'x' } | { kind: 'y' }
@@ -61,7 +62,7 @@ def test_every_declaration_kind():
     assert set(tpl.params) == {"names", "mode", "nsg"}
     assert tpl.params["mode"].nullable
     assert tpl.params["nsg"].type is not None and tpl.params["nsg"].type.kind == "resource"
-    assert set(tpl.types) == {"pair", "tagged"}
+    assert set(tpl.types) == {"pair", "rules", "tagged"}
     assert tpl.functions["greet"].params == ("who",)
     assert tpl.resources[0].existing
     assert isinstance(tpl.modules[0].value, A.For)

@@ -466,8 +466,8 @@ class ExprParser:
                     node = self.mk(A.TypeNode, node, "array", "", (node,))
                     continue
                 index = self.next()
-                if index.kind not in ("*", INT):
-                    raise self.error("']', '*' or an index", index)
+                if index.kind not in ("*", INT, STR):
+                    raise self.error("']', '*', an index or a property name", index)
                 self.expect("]")
                 node = self.mk(A.TypeNode, node, "index", index.value, (node,))
             elif tok.kind == ".":
