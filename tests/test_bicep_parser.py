@@ -434,6 +434,18 @@ def test_remote_module_is_not_scanned(tmp_path):
     assert "not fetched" in result.not_scanned[0].reason
 
 
+def test_a_remote_module_in_a_loop_is_listed_once(tmp_path):
+    result = parse(
+        tmp_path,
+        """
+        module a 'br:mcr.microsoft.com/bicep/network/nsg:1.0.0' = [for i in range(0, 3): {
+          name: 'a${i}'
+        }]
+        """,
+    )
+    assert [n.line for n in result.not_scanned] == [2]
+
+
 def test_module_cycle_missing_file_and_depth(tmp_path):
     result = parse(
         tmp_path,

@@ -103,7 +103,7 @@ def parse_file(path: Path, display: str, options: ParseOptions) -> ParseResult:
             InputError(display, "evaluation nested too deeply (module or reference chains)")
         )
     result.errors.extend(dict.fromkeys(session.errors))  # a module loop repeats its errors
-    result.not_scanned.extend(session.not_scanned)
+    result.not_scanned.extend(dict.fromkeys(session.not_scanned))
     return result
 
 
