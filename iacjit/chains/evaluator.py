@@ -39,6 +39,7 @@ class ChainTarget:
     findings: list[Finding]
     fix: Fix
     graph: dict[str, Any] = field(default_factory=dict)  # chains/graph.py: for diagrams
+    closing: Fix | None = None  # removes the exposure itself, when the cheapest fix does not
 
 
 @dataclass
@@ -53,7 +54,16 @@ class ChainHit:
 
     @property
     def fixes(self) -> list[Fix]:
-        return list(dict.fromkeys(t.fix for t in self.targets))
+        """Each distinct change once: the cheapest fixes, then those closing the exposure.
+
+        One subscription-wide alert is one change however many groups it covers.
+        """
+        chosen: dict[Any, Fix] = {}
+        for fix in [t.fix for t in self.targets] + [t.closing for t in self.targets
+                                                     if t.closing is not None]:
+            chosen.setdefault((fix.kind, fix.description) if fix.kind == "add-alert" else fix,
+                              fix)
+        return list(chosen.values())
 
 
 def _fires(definition: ChainDefinition, by_rule: dict[str, list[Finding]],
@@ -90,11 +100,12 @@ def _path(model: Model, ctx: _VmContext) -> tuple[list[int], list[str]]:
     exposure = ctx.exposures[0]
     ports = sorted({p for e in ctx.exposures for p in e.ports})
     steps = ["Internet", exposure.path.via]
-    for port in exposure.ports:
+    opened: dict[tuple[int, int], tuple[str, NetworkRule, list[int]]] = {}
+    for port in exposure.ports:  # each rule once, with every port it opens
         for key, rule in exposure.rules.get(port, []):
-            label = f"{_describe_rule(model, key, rule)} allows TCP {port}"
-            if label not in steps:
-                steps.append(label)
+            opened.setdefault((id(rule.resource), rule.span.line), (key, rule, []))[2].append(port)
+    steps += [f"{_describe_rule(model, key, rule)} allows TCP "
+              f"{', '.join(map(str, sorted(set(ports))))}" for key, rule, ports in opened.values()]
     if exposure.path.nic:
         steps.append(f"NIC {exposure.path.nic}")
     steps.append(f"VM {ctx.vm.name}")
@@ -149,7 +160,7 @@ def _fix(kind: str, model: Model, ctx: _VmContext, settings: Settings) -> Fix | 
                 if vm.cloud == "azure" else
                 "Add an EventBridge rule on AuthorizeSecurityGroupIngress/"
                 "ModifySecurityGroupRules with a target (or the CIS 4.10 metric filter and alarm)")
-        return Fix(kind, f"{text}; it covers {group.name!r} and every other group",
+        return Fix(kind, f"{text}; one alert covers every group",
                    group.resource.file, group.resource.span.line, group.resource.via)
     # close-rules: every rule opening the path
     rules = list(ctx.rules.values())
@@ -157,6 +168,9 @@ def _fix(kind: str, model: Model, ctx: _VmContext, settings: Settings) -> Fix | 
     first = rules[0][1]
     return Fix(kind, f"Remove or restrict {names}", first.resource.file, first.span.line,
                first.resource.via)
+
+
+_CLOSING = ("close-rule", "close-rules")  # the fixes that remove the exposure itself
 
 
 class _FindingIndex:
@@ -205,7 +219,9 @@ def _targets(definition: ChainDefinition, model: Model, findings: list[Finding],
         joined_findings = [f for found in joined.values() for f in found]
         graph = attack_graph(model, vm, ctx.exposures, joined_findings, fix.kind, fix.file,
                              fix.line)
-        targets.append(ChainTarget(vm, ports, path, joined_findings, fix, graph))
+        closing = None if fix.kind in _CLOSING else (
+            _fix("close-rule", model, ctx, settings) or _fix("close-rules", model, ctx, settings))
+        targets.append(ChainTarget(vm, ports, path, joined_findings, fix, graph, closing))
     return targets
 
 

@@ -78,7 +78,11 @@ def plan(document: dict[str, Any], env: Mapping[str, str], platform: str = "auto
     from iacjit.reports import markdown_report
     from iacjit.reports.locations import link_builder
 
-    body = markdown_report.render(document, link=link_builder(env))
+    try:  # Azure DevOps threads do not render Mermaid: the attack paths as text there
+        guess = detect_platform(env) if platform == "auto" else platform
+    except CommentError:
+        guess = None
+    body = markdown_report.render(document, link=link_builder(env), mermaid=guess != "azure")
     try:
         name = detect_platform(env) if platform == "auto" else platform
         target = _MODULES[name].target_from_env(env, number)

@@ -26,6 +26,7 @@ from markupsafe import Markup
 
 from iacjit.reports.call_sites import editable, via_text
 from iacjit.reports.locations import LinkBuilder, link_builder
+from iacjit.reports.paths import target_lines
 
 MARKER = "<!-- iacjit-report -->"
 MAX_CHARS = 65_000
@@ -189,8 +190,12 @@ def _context(document: dict[str, Any], limit: int | None) -> dict[str, Any]:
 
 
 def render(document: dict[str, Any], color: bool = False, *,
-           link: LinkBuilder | None | bool = True, max_chars: int = MAX_CHARS) -> str:
+           link: LinkBuilder | None | bool = True, max_chars: int = MAX_CHARS,
+           mermaid: bool = True) -> str:
     """The comment body. ``link=True`` derives source links from the CI environment.
+
+    ``mermaid=False`` draws attack paths as text lists: Azure DevOps pull-request threads show
+    Mermaid fences as raw code.
 
     Too long a comment is re-rendered with fewer items (binary search on the item count) so
     the result always fits in *max_chars* with an explicit truncation note.
@@ -204,7 +209,8 @@ def render(document: dict[str, Any], color: bool = False, *,
         context = _context(document, limit)
         context["max_chars"] = max_chars
         return template.render(where=where, attack_diagrams=mermaid_blocks, editable=editable,
-                               via_text=via_text, **context)
+                               via_text=via_text, mermaid=mermaid, path_lines=target_lines,
+                               **context)
 
     text = attempt(None)
     if len(text) <= max_chars:

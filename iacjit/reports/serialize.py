@@ -117,6 +117,7 @@ def chain(hit: ChainHit) -> dict[str, Any]:
                 "path": t.path,
                 "findings": [finding_ref(f) for f in t.findings],
                 "fix": _fix(t.fix),
+                "closing_fix": _fix(t.closing) if t.closing else None,
                 "path_graph": t.graph,
             }
             for t in hit.targets

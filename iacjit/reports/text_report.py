@@ -7,6 +7,7 @@ from itertools import groupby
 from typing import Any
 
 from iacjit.reports.call_sites import editable, via_text
+from iacjit.reports.paths import target_lines
 
 _COLORS = {"critical": "1;35", "high": "1;31", "medium": "33", "low": "36", "dim": "2",
            "ok": "32", "bold": "1"}
@@ -51,10 +52,12 @@ def render(document: dict[str, Any], color: bool = False) -> str:
             lines.append(f"  attack path to {clean(target['vm_name'])}"
                          f"{_located(target)}, port(s) "
                          f"{', '.join(map(str, target['ports']))}:")
-            lines.append("      " + " -> ".join(clean(step) for step in target["path"]))
-            fix = target["fix"]
-            where = _located(fix) if fix["file"] else ""
-            lines.append(f"      cheapest fix: {clean(fix['description'])}{where}")
+            lines += ["      " + line for line in target_lines(target, clean)]
+            for name, fix in (("cheapest fix", target["fix"]),
+                              ("closes the exposure", target.get("closing_fix"))):
+                if fix:
+                    where = _located(fix) if fix["file"] else ""
+                    lines.append(f"      {name}: {clean(fix['description'])}{where}")
         lines.append("")
     findings = document["findings"]
     for file, items in groupby(findings, key=lambda f: f["file"]):
