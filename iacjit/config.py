@@ -58,6 +58,7 @@ class Config:
     require_reason: bool = False
     baseline: Path | None = None
     suppressions: list[Suppression] = field(default_factory=list)
+    lines: dict[str, int] = field(default_factory=dict)  # iacjit.config_lines
 
 
 def _has_tool_table(path: Path) -> bool:
@@ -268,7 +269,7 @@ def load(path: Path) -> Config:
             data = tomllib.loads(text).get("tool", {}).get("iacjit", {})
         except tomllib.TOMLDecodeError as exc:
             raise ConfigError(f"{path}: invalid TOML: {exc}") from exc
-        return parse(path, data)
+        return _located(parse(path, data), text, pyproject=True)
     import yaml
 
     try:
@@ -278,7 +279,15 @@ def load(path: Path) -> Config:
         where = f":{mark.line + 1}" if mark is not None else ""
         problem = getattr(exc, "problem", None) or exc
         raise ConfigError(f"{path}{where}: invalid YAML: {problem}") from exc
-    return parse(path, data)
+    return _located(parse(path, data), text, pyproject=False)
+
+
+def _located(config: Config, text: str, pyproject: bool) -> Config:
+    """The configuration with the line of each setting, for the reports' policy section."""
+    from iacjit.config_lines import key_lines
+
+    config.lines = key_lines(text, pyproject)
+    return config
 
 
 def find_config(paths: list[Path], explicit: Path | None = None,

@@ -104,6 +104,57 @@ def _walk(directory: Path, excluded: Exclusions) -> Iterable[Path]:
                 yield Path(current) / name
 
 
+def skipped_by(paths: Iterable[Path], entries: Iterable[str]) -> dict[str, int]:
+    """How many input files each exclusion entry keeps out of a scan of *paths*.
+
+    Shown with the policy (iacjit.deviations): ``exclude: ['*']`` in a pull request's
+    configuration must say that it skipped every file.  A file skipped by several entries
+    counts for the first one.
+    """
+    entries = list(dict.fromkeys(e for e in entries if e.strip()))
+    counts = dict.fromkeys(entries, 0)
+    if not entries:
+        return counts
+    single = [(entry, Exclusions([entry])) for entry in entries]
+
+    def first(path: Path, is_dir: bool) -> str | None:
+        return next((entry for entry, rule in single
+                     if (is_dir and path.name in rule.names) or rule.skips(path)), None)
+
+    for path in paths:
+        if not path.is_dir():
+            continue  # a file named on the command line is never excluded
+        for current, dirs, files in os.walk(path, followlinks=False):
+            kept = []
+            for name in sorted(d for d in dirs if d not in SKIP_DIRS):
+                entry = first(Path(current) / name, True)
+                if entry is None:
+                    kept.append(name)
+                else:
+                    counts[entry] += _input_files(Path(current) / name)
+            dirs[:] = kept
+            for name in files:
+                entry = first(Path(current) / name, False) if _is_input(name) else None
+                if entry is not None:
+                    counts[entry] += 1
+    return counts
+
+
+def _is_input(name: str) -> bool:
+    lowered = name.lower()
+    if lowered.startswith(".iacjit."):  # the configuration itself
+        return False
+    return lowered.endswith(tuple(OUR_SUFFIXES)) or lowered.endswith(".tfvars")
+
+
+def _input_files(directory: Path) -> int:
+    count = 0
+    for _, dirs, files in os.walk(directory, followlinks=False):
+        dirs[:] = [d for d in dirs if d not in SKIP_DIRS]
+        count += sum(_is_input(name) for name in files)
+    return count
+
+
 def discover(paths: Iterable[Path], excluded: Iterable[str] = ()) -> Inputs:
     inputs = Inputs()
     excluded = Exclusions(excluded)

@@ -23,3 +23,4 @@ class ScanResult:
     warnings: list[Note] = field(default_factory=list)  # suppressions and baseline (warnings[])
     jit_status: list[dict] = field(default_factory=list)  # iacjit.jit_table rows, per VM
     base: dict[str, Any] | None = None  # iacjit.base_ref: what --base-ref compared against
+    policy: dict = field(default_factory=dict)  # deviations from the defaults (iacjit.deviations)

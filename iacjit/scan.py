@@ -149,11 +149,16 @@ def run_scan(
     suppressions, expiry dates and the baseline are applied on every scan all the same.
     *plan*: the plan's key when the caller computed it already (iacjit.cache.report).
     """
-    paths = list(paths)
-    options = options or ParseOptions()
-    settings = settings or Settings()
     policy = policy or Policy()
-    rules = tuple(rules)
+    result = _run(list(paths), options or ParseOptions(), settings or Settings(), tuple(rules),
+                  excluded, progress, policy, cache, plan)
+    result.policy = policy.report()
+    return result
+
+
+def _run(paths: list[Path], options: ParseOptions, settings: Settings, rules: tuple[Rule, ...],
+         excluded: Iterable[str], progress: Progress | None, policy: Policy,
+         cache: Cache | None, plan: PlanKey | None) -> ScanResult:
     if cache is not None and cache.enabled:
         from iacjit.cache import plan as plan_cache
         plan = plan or plan_cache.plan_key(cache, paths, options, excluded)

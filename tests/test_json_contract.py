@@ -8,7 +8,8 @@ import subprocess
 from conftest import OPEN_NSG, write_tree
 
 TOP_LEVEL = {"version", "tool", "findings", "chains", "unresolved", "errors", "not_scanned",
-             "jit_status", "summary", "warnings"}
+             "jit_status", "summary", "warnings", "policy"}
+DEVIATION = {"kind", "subject", "detail", "source", "file", "line"}
 FINDING = {"rule_id", "severity", "title", "message", "resource", "resource_type", "file", "line",
            "end_line", "evidence", "via", "suppressed", "suppression", "fingerprint"}
 UNRESOLVED = {"rule_id", "resource", "resource_type", "file", "line", "end_line", "reason",
@@ -48,3 +49,9 @@ def test_contract(iacjit_bin, tmp_path):
     assert set(document["summary"]) == SUMMARY
     assert document["summary"]["exit_code"] == proc.returncode == 2
     assert document["summary"]["by_severity"]["high"] == 1
+    policy = document["policy"]
+    assert policy["configuration"] is None
+    assert {(d["kind"], d["subject"]) for d in policy["deviations"]} == {
+        ("rule_not_run", "zt_vis_010"), ("rule_not_run", "zt_vis_008")}  # --rule zt_net_001
+    assert all(set(d) == DEVIATION and d["source"] == "command line"
+               for d in policy["deviations"])

@@ -76,6 +76,7 @@ def render(document: dict[str, Any], color: bool = False) -> str:
         unresolved=list(document.get("unresolved") or []),
         errors=list(document.get("errors") or []),
         warnings=list(document.get("warnings") or []),
+        deviations=list((document.get("policy") or {}).get("deviations") or []),
         not_scanned=list(document.get("not_scanned") or []),
         jit_status=document.get("jit_status"),
         base=document.get("base"),

@@ -181,6 +181,8 @@ def _context(document: dict[str, Any], limit: int | None) -> dict[str, Any]:
         "unresolved": shown["unresolved"],
         "errors": shown["errors"],
         "not_scanned": shown["not_scanned"],
+        "policy": document.get("policy") or {"configuration": None, "deviations": []},
+        "warnings": list(document.get("warnings") or []),
         "sections_total": {k: len(v) for k, v in sections.items()},
         "shown": total if limit is None else min(limit, total),
         "total": total,

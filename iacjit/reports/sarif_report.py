@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
+from iacjit.deviations import where
 from iacjit.reports.call_sites import call_sites, editable, via_text
 from iacjit.reports.locations import repo_relative
 from iacjit.rules import ALL_RULES, rule_by_id
@@ -386,6 +387,23 @@ def _notifications(document: dict[str, Any], locator: _Locator) -> list[dict[str
     return notes
 
 
+def _policy_notifications(document: dict[str, Any], locator: _Locator) -> list[dict[str, Any]]:
+    """Each deviation from the default policy, at the configuration line that causes it."""
+    notes: list[dict[str, Any]] = []
+    for d in (document.get("policy") or {}).get("deviations") or []:
+        note: dict[str, Any] = {
+            "level": "warning",
+            "descriptor": {"id": f"policy/{d.get('kind')}"},
+            "message": {"text": f"{_text(d.get('kind'))} {_text(d.get('subject'))}: "
+                                f"{_text(d.get('detail'))} ({_text(where(d))})"},
+        }
+        if d.get("file"):
+            note["locations"] = [{"physicalLocation": locator.physical(d["file"],
+                                                                       d.get("line"))}]
+        notes.append(note)
+    return notes
+
+
 def _rules_in_use(document: dict[str, Any]) -> Iterable[str]:
     for f in document.get("findings") or []:
         yield f["rule_id"]
@@ -433,13 +451,16 @@ def to_sarif(document: dict[str, Any], cwd: Path | None = None,
         "invocations": [{
             "executionSuccessful": True,
             "toolExecutionNotifications": _notifications(document, locator),
+            "toolConfigurationNotifications": _policy_notifications(document, locator),
             "exitCode": (document.get("summary") or {}).get("exit_code", 0),
         }],
         "originalUriBaseIds": {SRCROOT: {
             "description": {"text": "The root of the repository (or of the scanned tree)."}}},
         "columnKind": "unicodeCodePoints",
         "results": results,
-        "properties": {"summary": document.get("summary") or {}},
+        "properties": {"summary": document.get("summary") or {},
+                       "policy": document.get("policy") or {"configuration": None,
+                                                            "deviations": []}},
     }
     return {"version": "2.1.0", "$schema": SCHEMA_URI, "runs": [run]}
 

@@ -179,6 +179,7 @@ def to_document(result: ScanResult, exit_code: int) -> dict[str, Any]:
             for n in result.not_scanned
         ],
         "warnings": [w.to_json() for w in result.warnings],
+        "policy": result.policy or {"configuration": None, "deviations": []},
         "jit_status": result.jit_status,
         **({"base": result.base} if result.base is not None else {}),
         "summary": {

@@ -6,6 +6,7 @@ import re
 from itertools import groupby
 from typing import Any
 
+from iacjit.deviations import where as deviation_source
 from iacjit.reports.call_sites import editable, via_text
 from iacjit.reports.paths import target_lines
 
@@ -95,6 +96,13 @@ def render(document: dict[str, Any], color: bool = False) -> str:
             where = f"{clean(w['file'])}:{w['line']}" if w.get("line") else clean(w["file"])
             lines.append(f"  {where}  {w['kind']}: {clean(w['message'])}")
         lines.append("")
+    deviations = (document.get("policy") or {}).get("deviations") or []
+    if deviations:
+        lines.append(paint(f"Policy: {len(deviations)} deviation(s) from the defaults:", "bold"))
+        for d in deviations:
+            lines.append(f"  {clean(deviation_source(d))}  {d['kind']} {clean(d['subject'])}: "
+                         f"{clean(d['detail'])}")
+        lines.append("")
     if document["errors"]:
         lines.append(paint("Errors:", "bold"))
         for e in document["errors"]:
@@ -111,5 +119,6 @@ def render(document: dict[str, Any], color: bool = False) -> str:
     lines.append(
         f"iacjit: {verdict} in {s['files_scanned']} file(s), {s['resources']} resource(s); "
         f"{s['unresolved']} unresolved, {s['suppressed']} suppressed, {s['errors']} error(s)"
+        + (f"; {len(deviations)} policy deviation(s)" if deviations else "")
     )
     return "\n".join(lines) + "\n"

@@ -77,17 +77,52 @@ def setup(ctx: Any, paths: list[Path], *, fmt: str, fail_on: str,
             loaded = load(baseline_file)
         except BaselineError as exc:
             raise SetupError(str(exc)) from exc
+    fail_on_from_config = not _given(ctx, "fail_on") and config.fail_on is not None
+    excluded = tuple(dict.fromkeys([*config.exclude, *exclude]))
+    shown = _shown(config.path)
+    found = _deviations(config, shown, paths, only, skip, only_rules, skip_rules, exclude,
+                        external_controls, excluded, config.fail_on if fail_on_from_config
+                        else fail_on, fail_on_from_config, baseline)
     policy = Policy(suppressions=list(config.suppressions), baseline=loaded,
                     severity=dict(config.severity), trusted_sources=config.trusted_sources,
-                    require_reason=config.require_reason)
+                    require_reason=config.require_reason, config_file=shown,
+                    deviations=tuple(found))
     return ScanSetup(
         config=config,
         fmt=fmt if _given(ctx, "fmt") or config.format is None else config.format,
-        fail_on=fail_on if _given(ctx, "fail_on") or config.fail_on is None else config.fail_on,
+        fail_on=config.fail_on if fail_on_from_config else fail_on,
         only_rules=only,
         skip_rules=skip,
-        exclude=tuple(dict.fromkeys([*config.exclude, *exclude])),
+        exclude=excluded,
         settings=settings,
         policy=policy,
         create_baseline=create_baseline,
     )
+
+
+def _shown(path: Path | None) -> str | None:
+    if path is None:
+        return None
+    from iacjit.discovery import display_path
+
+    return display_path(path)
+
+
+def _deviations(config: Config, shown: str | None, paths: list[Path], only: tuple[str, ...],
+                skip: tuple[str, ...], cli_only: tuple[str, ...], cli_skip: tuple[str, ...],
+                cli_exclude: tuple[str, ...], cli_controls: tuple[str, ...],
+                excluded: tuple[str, ...], fail_on: str, fail_on_from_config: bool,
+                baseline: Path | None) -> list:
+    """The scan's deviations from the defaults (iacjit.deviations), each with its source."""
+    from iacjit.deviations import Sources, collect
+    from iacjit.discovery import skipped_by
+    from iacjit.rules import RULE_IDS
+
+    wanted = {r.lower() for r in only} or set(RULE_IDS)
+    run = [r for r in RULE_IDS if r in wanted and r not in {s.lower() for s in skip}]
+    return collect(config, Sources(shown, config.lines), all_rules=RULE_IDS, run_rules=run,
+                   cli_only=cli_only, cli_skip=cli_skip, cli_exclude=cli_exclude,
+                   cli_controls=cli_controls, fail_on=fail_on,
+                   fail_on_from_config=fail_on_from_config,
+                   baseline_from_cli=None if baseline is None else baseline.as_posix(),
+                   skipped=skipped_by(paths, excluded) if excluded else {})

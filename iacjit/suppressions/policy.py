@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from iacjit.deviations import Deviation
     from iacjit.suppressions.baseline import Baseline
     from iacjit.suppressions.model import Suppression
 
@@ -29,6 +30,14 @@ class Policy:
     require_reason: bool = False  # a suppression without reason is an error, not applied
     inline: bool = True  # read iacjit:ignore comments and metadata
     today: dt.date | None = None
+    config_file: str | None = None  # as reports show it
+    deviations: tuple[Deviation, ...] = ()  # iacjit.deviations: every report shows them
+
+    def report(self) -> dict:
+        """The JSON ``policy`` object (docs/json-format.md)."""
+        from iacjit.deviations import document
+
+        return document(self.config_file, self.deviations)
 
     def current_date(self) -> dt.date:
         if self.today is not None:
@@ -49,4 +58,5 @@ class Policy:
         suppressions = [(s.ids, s.reason, s.expires, s.source, s.file, s.line, s.resource,
                          s.path) for s in self.suppressions]
         return (suppressions, baseline, sorted(self.severity.items()), self.trusted_sources,
-                self.require_reason, self.inline, self.current_date().isoformat())
+                self.require_reason, self.inline, self.current_date().isoformat(),
+                self.config_file, self.deviations)
