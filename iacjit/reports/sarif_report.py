@@ -94,7 +94,12 @@ def _camel(title: str) -> str:
 
 
 def _text(value: Any) -> str:
-    return " ".join(str(value).split()) if value is not None else ""
+    """A scanned value inside a message: one line, and its brackets escaped, so that a name
+    such as ``x](https://evil)`` cannot become an embedded link (SARIF 3.11.6) in any message."""
+    if value is None:
+        return ""
+    text = " ".join(str(value).split())
+    return text.replace("\\", "\\\\").replace("[", "\\[").replace("]", "\\]")
 
 
 def _rule_descriptor(rule: Rule) -> dict[str, Any]:
@@ -361,8 +366,9 @@ def _chain_result(chain: dict[str, Any], index: int, locator: _Locator) -> dict[
 
 
 def _link_text(value: Any) -> str:
-    """Text inside a SARIF embedded link: brackets would end the link early."""
-    return _text(value).replace("\\", "\\\\").replace("[", "\\[").replace("]", "\\]")
+    """Text inside a SARIF embedded link: brackets would end the link early (escaped by
+    :func:`_text` like every scanned value)."""
+    return _text(value)
 
 
 def _notifications(document: dict[str, Any], locator: _Locator) -> list[dict[str, Any]]:

@@ -13,11 +13,28 @@ from iacjit.reports.paths import target_lines
 _COLORS = {"critical": "1;35", "high": "1;31", "medium": "33", "low": "36", "dim": "2",
            "ok": "32", "bold": "1"}
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+_BREAKS = {"\n": "\\n", "\r": "\\r", "\t": " ",
+           "##vso[": "##vso\\["}  # Azure Pipelines acts on this anywhere in a line
 
 
 def clean(text: Any) -> str:
-    """Scanned strings may hold terminal escapes; never let them reach the terminal."""
-    return _CONTROL.sub("?", str(text))
+    """Scanned strings (file names included) may hold terminal escapes, line breaks or CI
+    logging commands; a break shows as ``\\n`` so a value can never start a forged line of its
+    own, and ``##vso[`` is escaped."""
+    value = str(text)
+    for raw, shown in _BREAKS.items():
+        value = value.replace(raw, shown)
+    return _CONTROL.sub("?", value)
+
+
+def _no_workflow_command(line: str) -> str:
+    """GitHub's runner acts on lines starting with ``::`` (``::error::``, ``::add-mask::``): a
+    scanned name at the start of a line (a file's heading) must not be one."""
+    stripped = line.lstrip()
+    if stripped.startswith("::"):
+        indent = line[: len(line) - len(stripped)]
+        return f"{indent}\\{stripped}"
+    return line
 
 
 def _located(item: dict[str, Any]) -> str:
@@ -121,4 +138,4 @@ def render(document: dict[str, Any], color: bool = False) -> str:
         f"{s['unresolved']} unresolved, {s['suppressed']} suppressed, {s['errors']} error(s)"
         + (f"; {len(deviations)} policy deviation(s)" if deviations else "")
     )
-    return "\n".join(lines) + "\n"
+    return "\n".join(_no_workflow_command(line) for line in lines) + "\n"
