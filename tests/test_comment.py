@@ -18,6 +18,9 @@ from test_sarif import _document
 
 MARKER = "<!-- iacjit-report -->"
 PAGE_SIZE = 2
+# Who the token is, as each platform names it: Actions' GITHUB_TOKEN cannot read GET /user
+# and writes as the Actions bot; a GitLab user id; an Azure DevOps identity id.
+IDENTITY = {"github": "github-actions[bot]", "gitlab": 77, "azure": "build-service-guid"}
 
 
 @dataclass
@@ -40,10 +43,16 @@ class FakeHost:
     foreign_ids: set[int] = field(default_factory=set)  # comments the token may not edit
     next_id: int = 100
     base: str = ""
+    github_login: str | None = None  # a personal token: GET /user answers with this login
+    next_origin: str | None = None  # where GitHub's Link rel="next" points (another origin)
 
-    def add(self, text: str, foreign: bool = False) -> int:
+    def identity(self) -> object:
+        return self.github_login or IDENTITY[self.platform]
+
+    def add(self, text: str, foreign: bool = False, author: object = None) -> int:
         self.next_id += 1
-        self.comments.append({"id": self.next_id, "text": text, "status": "active"})
+        self.comments.append({"id": self.next_id, "text": text, "status": "active",
+                              "author": self.identity() if author is None else author})
         if foreign:
             self.foreign_ids.add(self.next_id)
         return self.next_id
@@ -63,13 +72,19 @@ def _page(items: list, query: dict) -> tuple[list, int | None]:
 
 def _github(host: FakeHost, r: Recorded) -> tuple[int, dict, object]:
     listing = "/repos/o/r/issues/7/comments"
+    if r.method == "GET" and r.path == "/user":
+        if host.github_login:
+            return 200, {}, {"login": host.github_login, "type": "User"}
+        return 403, {}, {"message": "Resource not accessible by integration"}
     if r.method == "GET" and r.path == listing:
         chunk, following = _page(host.comments, r.query)
         headers = {}
         if following:
-            headers["Link"] = (f'<{host.base}{listing}?per_page=100&page={following}>; '
+            base = host.next_origin or host.base
+            headers["Link"] = (f'<{base}{listing}?per_page=100&page={following}>; '
                                f'rel="next", <{host.base}{listing}?page=9>; rel="last"')
-        return 200, headers, [{"id": c["id"], "body": c["text"]} for c in chunk]
+        return 200, headers, [{"id": c["id"], "body": c["text"],
+                               "user": {"login": c["author"]}} for c in chunk]
     if r.method == "POST" and r.path == listing:
         new = host.add(r.body["body"])
         return 201, {}, {"id": new, "body": r.body["body"]}
@@ -80,12 +95,18 @@ def _github(host: FakeHost, r: Recorded) -> tuple[int, dict, object]:
 
 def _gitlab(host: FakeHost, r: Recorded) -> tuple[int, dict, object]:
     notes = "/api/v4/projects/42/merge_requests/5/notes"
+    if r.method == "GET" and r.path == "/api/v4/user":
+        return 200, {}, {"id": IDENTITY["gitlab"], "username": "iacjit-bot"}
     if r.method == "GET" and r.path == notes:
         chunk, following = _page(host.comments, r.query)
         headers = {"X-Next-Page": str(following or "")}
-        system = [{"id": 1, "body": f"{MARKER} mentioned in a commit", "system": True}]
-        return 200, headers, system + [{"id": c["id"], "body": c["text"], "system": False}
-                                       for c in chunk]
+        if following and host.next_origin:
+            headers["Link"] = (f'<{host.next_origin}/projects/42/merge_requests/5/notes'
+                               f'?page={following}>; rel="next"')
+        system = [{"id": 1, "body": f"{MARKER} mentioned in a commit", "system": True,
+                   "author": {"id": IDENTITY["gitlab"]}}]
+        return 200, headers, system + [{"id": c["id"], "body": c["text"], "system": False,
+                                        "author": {"id": c["author"]}} for c in chunk]
     if r.method == "POST" and r.path == notes:
         new = host.add(r.body["body"])
         return 201, {}, {"id": new}
@@ -96,13 +117,16 @@ def _gitlab(host: FakeHost, r: Recorded) -> tuple[int, dict, object]:
 
 def _azure(host: FakeHost, r: Recorded) -> tuple[int, dict, object]:
     threads = "/org/My%20Project/_apis/git/repositories/repo-1/pullRequests/9/threads"
+    if r.method == "GET" and r.path == "/org/_apis/connectionData":
+        return 200, {}, {"authenticatedUser": {"id": IDENTITY["azure"]}}
     assert r.query.get("api-version") == ["6.0"]
     if r.method == "GET" and r.path == threads:
         token = r.query.get("continuationToken", ["1"])[0]
         chunk, following = _page(host.comments, {"page": [token]})
         headers = {"x-ms-continuationtoken": str(following)} if following else {}
         value = [{"id": c["id"], "status": c["status"], "isDeleted": False,
-                  "comments": [{"id": 1, "content": c["text"]}]} for c in chunk]
+                  "comments": [{"id": 1, "content": c["text"],
+                                "author": {"id": c["author"]}}]} for c in chunk]
         return 200, headers, {"value": value, "count": len(value)}
     if r.method == "POST" and r.path == threads:
         new = host.add(r.body["comments"][0]["content"])
@@ -222,8 +246,8 @@ def test_creates_then_updates_without_duplicating(host, iacjit_bin, tmp_path):
     assert "created the comment" in first.stderr
     assert len(host.marked()) == 1 and host.marked()[0]["text"].startswith(MARKER)
     assert [r.method for r in host.writes()] == ["POST"]
-    # every page was read before deciding to create
-    assert len([r for r in host.requests if r.method == "GET"]) == 2
+    # who the token is, then every page, before deciding to create
+    assert len([r for r in host.requests if r.method == "GET"]) == 3
 
     host.requests.clear()
     second = run_comment(iacjit_bin, env, tmp_path)
@@ -313,12 +337,70 @@ def test_fail_on_after_posting(host, iacjit_bin, tmp_path):
 
 
 @pytest.mark.parametrize("host", ["github"], indirect=True)
-def test_github_skips_a_marked_comment_it_cannot_edit(host, iacjit_bin, tmp_path):
-    spoof = host.add(f"{MARKER} pasted by someone else", foreign=True)
+def test_github_passes_over_an_own_comment_it_cannot_edit(host, iacjit_bin, tmp_path):
+    locked = host.add(f"{MARKER} an old report of ours, now locked", foreign=True)
     proc = run_comment(iacjit_bin, ci_env(host, tmp_path), tmp_path)
     assert proc.returncode == 0, proc.stderr
     assert [r.method for r in host.writes()] == ["PATCH", "POST"]
-    assert [c["id"] for c in host.marked()][0] == spoof and len(host.marked()) == 2
+    assert [c["id"] for c in host.marked()][0] == locked and len(host.marked()) == 2
+
+
+def test_never_edits_a_marked_comment_someone_else_wrote(host, iacjit_bin, tmp_path):
+    """The PR author pastes the marker: editing their comment would let them edit it back."""
+    author = {"github": "pr-author", "gitlab": 12, "azure": "pr-author-guid"}[host.platform]
+    spoof = host.add(f"{MARKER}\n### ✅ iacjit: no findings", author=author)
+    proc = run_comment(iacjit_bin, ci_env(host, tmp_path), tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert [r.method for r in host.writes()] == ["POST"]
+    assert host.comments[0]["id"] == spoof and "no findings" in host.comments[0]["text"]
+    again = run_comment(iacjit_bin, ci_env(host, tmp_path), tmp_path)
+    assert again.returncode == 0 and "updated the comment" in again.stderr
+    assert len(host.marked()) == 2
+
+
+@pytest.mark.parametrize("host", ["github"], indirect=True)
+def test_github_personal_token_is_known_by_its_login(host, iacjit_bin, tmp_path):
+    host.github_login = "ci-user"
+    mine = host.add(f"{MARKER} old", author="ci-user")
+    host.add(f"{MARKER} spoof", author="github-actions[bot]")
+    proc = run_comment(iacjit_bin, ci_env(host, tmp_path), tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert [(r.method, r.path.rsplit("/", 1)[1]) for r in host.writes()] == \
+        [("PATCH", str(mine))]
+
+
+@pytest.mark.parametrize("host", ["github", "gitlab"], indirect=True)
+def test_pagination_never_leaves_the_api_origin(host, iacjit_bin, tmp_path):
+    """A Link rel="next" to another origin is not followed: the token would go there."""
+    stolen: list[dict] = []
+
+    class Thief(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            stolen.append({k.lower(): v for k, v in self.headers.items()})
+            self.send_response(200)
+            self.send_header("Content-Length", "2")
+            self.end_headers()
+            self.wfile.write(b"[]")
+
+        def log_message(self, *args) -> None:
+            pass
+
+    thief = ThreadingHTTPServer(("127.0.0.1", 0), Thief)
+    threading.Thread(target=thief.serve_forever, kwargs={"poll_interval": 0.05},
+                     daemon=True).start()
+    try:
+        host.next_origin = f"http://127.0.0.1:{thief.server_port}"
+        if host.platform == "gitlab":
+            host.next_origin += "/api/v4"
+        for i in range(3):
+            host.add(f"comment {i}")
+        proc = run_comment(iacjit_bin, ci_env(host, tmp_path), tmp_path)
+    finally:
+        thief.shutdown()
+        thief.server_close()
+    assert stolen == []
+    assert proc.returncode == 3 and "outside its own origin" in proc.stderr
+    assert "Traceback" not in proc.stderr and host.writes() == []
 
 
 @pytest.mark.parametrize("host", ["azure"], indirect=True)

@@ -4,6 +4,8 @@ REST (api-version 6.0, which Azure DevOps Services and Server 2020+ accept):
 ``GET .../pullRequests/{id}/threads``, then ``PATCH .../threads/{t}/comments/{c}`` plus the
 thread's status, or ``POST .../threads``. The thread is ``active`` while there is something to
 fix and ``fixed`` once the scan is clean, so a "resolve all comments" branch policy follows it.
+Only a thread whose first comment the token's identity wrote (``_apis/connectionData``) is
+updated: anyone can paste the marker, and editing their thread would fail with 403.
 """
 
 from __future__ import annotations
@@ -54,7 +56,16 @@ def target_from_env(env: Mapping[str, str], number: int | None = None) -> Target
 
 
 def client(target: Target) -> HttpClient:
-    return HttpClient({"Authorization": f"Bearer {target.token}"})
+    return HttpClient({"Authorization": f"Bearer {target.token}"},
+                      base_url=target.collection_url)
+
+
+def identity(http: HttpClient, target: Target) -> str | None:
+    """The id of the token's identity (the build service for System.AccessToken)."""
+    data = _json(http.request("GET", f"{target.collection_url}/_apis/connectionData"))
+    user = data.get("authenticatedUser")
+    user_id = user.get("id") if isinstance(user, dict) else None
+    return user_id if isinstance(user_id, str) and user_id else None
 
 
 def _threads_url(target: Target) -> str:
@@ -73,8 +84,12 @@ def _json(response: Response, platform: str = NAME) -> dict:
     return data if isinstance(data, dict) else {}
 
 
-def marked_thread(http: HttpClient, target: Target) -> tuple[dict, dict] | None:
-    """(thread, first comment) of the live thread whose first comment has the marker."""
+def marked_thread(http: HttpClient, target: Target,
+                  author: str | None) -> tuple[dict, dict] | None:
+    """(thread, first comment) of the live thread whose first comment has the marker and was
+    written by *author* (None when the author is unknown)."""
+    if author is None:
+        return None
     token: str | None = None
     for _ in range(MAX_PAGES):
         query = {"api-version": API_VERSION}
@@ -85,7 +100,8 @@ def marked_thread(http: HttpClient, target: Target) -> tuple[dict, dict] | None:
             comments = thread.get("comments") or []
             if (not thread.get("isDeleted") and comments
                     and is_marked(comments[0].get("content"))
-                    and not comments[0].get("isDeleted")):
+                    and not comments[0].get("isDeleted")
+                    and (comments[0].get("author") or {}).get("id") == author):
                 return thread, comments[0]
         token = response.headers.get("x-ms-continuationtoken")
         if not token:
@@ -100,7 +116,7 @@ def upsert(target: Target, body: str, active: bool = True,
     status = "active" if active else "fixed"
     version = urlencode({"api-version": API_VERSION})
     try:
-        found = marked_thread(http, target)
+        found = marked_thread(http, target, identity(http, target))
         if found:
             thread, comment = found
             base = f"{_threads_url(target)}/{thread['id']}"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from iacjit.integrations.http import HttpError
+from iacjit.integrations.http import OFF_ORIGIN, HttpError
 
 MARKER = "<!-- iacjit-report -->"
 
@@ -42,6 +42,9 @@ def require(env: Mapping[str, str], names: tuple[str, ...], platform: str,
 
 def explain(error: HttpError, platform: str, hints: dict[int, str]) -> CommentError:
     """One sentence for an HTTP failure, with what to check for 401/403/404."""
+    if error.status == 0 and error.detail == OFF_ORIGIN:
+        return CommentError(f"{platform}: the API pointed to {error.url}, outside its own "
+                            "origin; the request was not sent (the token goes to the API only).")
     if error.status == 0:
         return CommentError(f"{platform}: could not reach {error.url} ({error.detail}).")
     hint = hints.get(error.status)

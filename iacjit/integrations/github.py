@@ -3,6 +3,11 @@
 REST: ``GET /repos/{repo}/issues/{n}/comments`` (paginated with ``Link``), then
 ``PATCH /repos/{repo}/issues/comments/{id}`` or ``POST /repos/{repo}/issues/{n}/comments``.
 Pull-request conversation comments are issue comments in GitHub's API.
+
+Only a comment the token's own identity wrote is updated: anyone can paste the marker, and the
+pull request's author could otherwise have iacjit edit their comment (which they can then edit
+back to "no findings").  The identity is ``GET /user``'s login; Actions' ``GITHUB_TOKEN`` may not
+read it and writes as ``github-actions[bot]``.
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ from iacjit.integrations.http import HttpClient, HttpError, next_link
 
 NAME = "GitHub"
 MAX_PAGES = 100
+ACTIONS_BOT = "github-actions[bot]"
 HINTS = {
     401: "GITHUB_TOKEN is missing, expired or wrong",
     403: "the token lacks permission to write pull-request comments; give the job "
@@ -34,6 +40,7 @@ class Target:
     repository: str  # owner/name
     number: int
     token: str
+    actions: bool = False  # running in GitHub Actions: GITHUB_TOKEN writes as the Actions bot
 
     def describe(self) -> str:
         return f"GitHub pull request {self.repository}#{self.number}"
@@ -73,7 +80,7 @@ def target_from_env(env: Mapping[str, str], number: int | None = None) -> Target
             "GitHub: this run is not for a pull request (no number in GITHUB_EVENT_PATH or "
             "GITHUB_REF); run on 'pull_request' events or pass --pr.")
     api = (env.get("GITHUB_API_URL") or "https://api.github.com").rstrip("/")
-    return Target(api, repository, number, token)
+    return Target(api, repository, number, token, env.get("GITHUB_ACTIONS") == "true")
 
 
 def client(target: Target) -> HttpClient:
@@ -81,7 +88,18 @@ def client(target: Target) -> HttpClient:
         "Authorization": f"Bearer {target.token}",
         "Accept": "application/vnd.github+json",
         "X-GitHub-Api-Version": "2022-11-28",
-    })
+    }, base_url=target.api_url)
+
+
+def identity(http: HttpClient, target: Target) -> str | None:
+    """The login comments written with this token carry; None when it cannot be known."""
+    try:
+        login = (http.request("GET", f"{target.api_url}/user").json() or {}).get("login")
+    except HttpError as error:
+        if error.status in (401, 403):  # an installation token (Actions) cannot read /user
+            return ACTIONS_BOT if target.actions else None
+        raise
+    return login if isinstance(login, str) and login else None
 
 
 def _repo_path(target: Target) -> str:
@@ -89,8 +107,9 @@ def _repo_path(target: Target) -> str:
     return f"{target.api_url}/repos/{quote(owner, safe='')}/{quote(name, safe='')}"
 
 
-def marked_comments(http: HttpClient, target: Target) -> list[dict]:
-    """Every comment carrying the marker, oldest first, across all pages."""
+def marked_comments(http: HttpClient, target: Target, author: str | None) -> list[dict]:
+    """Every comment carrying the marker written by *author*, oldest first, across all pages
+    (none when the author is unknown)."""
     url: str | None = (f"{_repo_path(target)}/issues/{target.number}/comments?per_page=100")
     found: list[dict] = []
     for _ in range(MAX_PAGES):
@@ -98,20 +117,25 @@ def marked_comments(http: HttpClient, target: Target) -> list[dict]:
             break
         response = http.request("GET", url)
         page = response.json() or []
-        found.extend(c for c in page if isinstance(c, dict) and is_marked(c.get("body")))
+        found.extend(c for c in page if isinstance(c, dict) and is_marked(c.get("body"))
+                     and author is not None and _login(c) == author)
         url = next_link(response.headers)
     return found
 
 
-def upsert(target: Target, body: str, http: HttpClient | None = None) -> Outcome:
-    """Update the marked comment, or create it when there is none.
+def _login(comment: dict) -> str | None:
+    user = comment.get("user")
+    return user.get("login") if isinstance(user, dict) else None
 
-    A marked comment that the token cannot edit (someone pasted the marker) answers 403/404;
-    the next one is tried, then a new comment is created.
+
+def upsert(target: Target, body: str, http: HttpClient | None = None) -> Outcome:
+    """Update our own marked comment, or create one when there is none.
+
+    A comment of ours that cannot be edited any more (403/404) is passed over for the next.
     """
     http = http or client(target)
     try:
-        for comment in marked_comments(http, target):
+        for comment in marked_comments(http, target, identity(http, target)):
             try:
                 http.request("PATCH", f"{_repo_path(target)}/issues/comments/{comment['id']}",
                              {"body": body})

@@ -1,7 +1,8 @@
 """GitLab: one merge-request note, found again by its hidden marker.
 
 REST v4: ``GET /projects/:id/merge_requests/:iid/notes`` (paginated: ``Link`` or
-``X-Next-Page``), then ``PUT .../notes/:note_id`` or ``POST .../notes``.
+``X-Next-Page``), then ``PUT .../notes/:note_id`` or ``POST .../notes``.  Only a note whose
+author is the token's user (``GET /user``) is updated: anyone can paste the marker.
 """
 
 from __future__ import annotations
@@ -55,7 +56,18 @@ def target_from_env(env: Mapping[str, str], number: int | None = None) -> Target
 
 
 def client(target: Target) -> HttpClient:
-    return HttpClient({target.token_header: target.token})
+    return HttpClient({target.token_header: target.token}, base_url=target.api_url)
+
+
+def identity(http: HttpClient, target: Target) -> int | None:
+    """The id of the token's user; None when the token may not say (a job token)."""
+    try:
+        user_id = (http.request("GET", f"{target.api_url}/user").json() or {}).get("id")
+    except HttpError as error:
+        if error.status in (401, 403):
+            return None
+        raise
+    return user_id if isinstance(user_id, int) else None
 
 
 def _notes_url(target: Target) -> str:
@@ -70,9 +82,9 @@ def _with_page(url: str, page: str) -> str:
     return urlunsplit(parts._replace(query="&".join(query)))
 
 
-def marked_notes(http: HttpClient, target: Target) -> list[dict]:
-    """User notes carrying the marker, oldest first, across all pages (system notes such as
-    "added 1 commit" are skipped)."""
+def marked_notes(http: HttpClient, target: Target, author: int | None) -> list[dict]:
+    """Notes of *author* carrying the marker, oldest first, across all pages (system notes
+    such as "added 1 commit" are skipped; none when the author is unknown)."""
     url: str | None = f"{_notes_url(target)}?per_page=100&sort=asc&order_by=created_at"
     found: list[dict] = []
     for _ in range(MAX_PAGES):
@@ -81,7 +93,8 @@ def marked_notes(http: HttpClient, target: Target) -> list[dict]:
         response = http.request("GET", url)
         page = response.json() or []
         found.extend(n for n in page if isinstance(n, dict) and not n.get("system")
-                     and is_marked(n.get("body")))
+                     and is_marked(n.get("body")) and author is not None
+                     and isinstance(n.get("author"), dict) and n["author"].get("id") == author)
         following = next_link(response.headers)
         if not following and response.headers.get("x-next-page", "").strip():
             following = _with_page(url, response.headers["x-next-page"].strip())
@@ -93,7 +106,7 @@ def upsert(target: Target, body: str, http: HttpClient | None = None) -> Outcome
     """Update the marked note, or create one; notes the token cannot edit are skipped."""
     http = http or client(target)
     try:
-        for note in marked_notes(http, target):
+        for note in marked_notes(http, target, identity(http, target)):
             try:
                 http.request("PUT", f"{_notes_url(target)}/{note['id']}", {"body": body})
             except HttpError as error:

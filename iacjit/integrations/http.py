@@ -2,6 +2,8 @@
 
 * Redirects are never followed: urllib would replay the ``Authorization`` header to whatever
   host a redirect names. A 3xx is reported as an error instead.
+* A client is bound to the API's origin (scheme, host, port): a URL elsewhere — a pagination
+  ``Link`` a hostile or misconfigured server names — is never sent the token.
 * Every request has a timeout, so a hung API cannot hang the pipeline.
 * Errors carry the status and the server's own message; callers turn them into one sentence.
 """
@@ -14,9 +16,23 @@ import urllib.error
 import urllib.request
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlsplit
 
 USER_AGENT = "iacjit-comment"
 TIMEOUT_SECONDS = 30.0
+OFF_ORIGIN = "not sent: outside the API's origin"
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+def origin(url: str) -> tuple[str, str, int | None]:
+    """(scheme, host, port) with the scheme's default port made explicit."""
+    parts = urlsplit(url)
+    scheme = parts.scheme.lower()
+    try:
+        port = parts.port
+    except ValueError:
+        port = None
+    return scheme, (parts.hostname or "").lower(), port or _DEFAULT_PORTS.get(scheme)
 
 
 class HttpError(Exception):
@@ -66,12 +82,16 @@ def _detail(body: bytes) -> str:
 class HttpClient:
     """Sends JSON requests with fixed headers (the token) and returns parsed responses."""
 
-    def __init__(self, headers: dict[str, str], timeout: float = TIMEOUT_SECONDS) -> None:
+    def __init__(self, headers: dict[str, str], timeout: float = TIMEOUT_SECONDS,
+                 base_url: str | None = None) -> None:
         self.headers = {"User-Agent": USER_AGENT, "Accept": "application/json", **headers}
         self.timeout = timeout
+        self.origin = origin(base_url) if base_url else None
         self._opener = urllib.request.build_opener(_NoRedirect())
 
     def request(self, method: str, url: str, payload: Any = None) -> Response:
+        if self.origin is not None and origin(url) != self.origin:
+            raise HttpError(0, method, url, OFF_ORIGIN)
         data = None
         headers = dict(self.headers)
         if payload is not None:
