@@ -15,6 +15,8 @@ from iacjit.integrations import azure_devops, github, gitlab
 from iacjit.integrations.base import MARKER, CommentError, Outcome
 
 PLATFORMS = ("github", "gitlab", "azure")
+SUMMARY_COUNTS = ("files_scanned", "resources", "findings", "chains", "unresolved",
+                  "suppressed", "errors")
 _MODULES = {"github": github, "gitlab": gitlab, "azure": azure_devops}
 
 
@@ -43,9 +45,36 @@ def load_report(path: Path) -> dict[str, Any]:
     if not (isinstance(document, dict) and isinstance(document.get("findings"), list)
             and isinstance(document.get("summary"), dict)):
         raise CommentError(f"{path} is not an iacjit JSON report (no findings and summary).")
-    for key in ("chains", "unresolved", "errors", "not_scanned"):
+    for key in ("chains", "unresolved", "errors", "not_scanned", "warnings"):
         document.setdefault(key, [])
+        if not isinstance(document[key], list) or not all(
+                isinstance(item, dict) for item in document[key]):
+            raise CommentError(f"{path} is not a complete iacjit JSON report: {key} is not a "
+                               "list of objects.")
+    summary = document["summary"]
+    missing = [k for k in SUMMARY_COUNTS if isinstance(summary.get(k), bool)
+               or not isinstance(summary.get(k), int)]
+    if missing or not isinstance(summary.get("by_severity"), dict):
+        what = ", ".join(missing + ([] if isinstance(summary.get("by_severity"), dict)
+                                    else ["by_severity"]))
+        raise CommentError(f"{path} is not a complete iacjit JSON report: its summary lacks "
+                           f"{what}; write it with 'iacjit scan --format json -o FILE'.")
+    _renders(document, path)
     return document
+
+
+def _renders(document: dict[str, Any], path: Path) -> None:
+    """Render the comment once: an item lacking what the comment shows is said here, in one
+    sentence, rather than as a traceback when posting."""
+    from jinja2 import TemplateError
+
+    from iacjit.reports import markdown_report
+
+    try:
+        markdown_report.render(document, link=False)
+    except (LookupError, TypeError, AttributeError, ValueError, TemplateError) as error:
+        raise CommentError(f"{path} is not a complete iacjit JSON report ({error!r} while "
+                           "rendering it); write it with 'iacjit scan --format json'.") from None
 
 
 def needs_attention(document: Mapping[str, Any]) -> bool:

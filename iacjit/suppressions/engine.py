@@ -9,6 +9,7 @@ suppressions that matched nothing are reported as stale (``after_chains``).
 
 from __future__ import annotations
 
+import datetime as dt
 import fnmatch
 import ipaddress
 from typing import Any
@@ -19,6 +20,8 @@ from iacjit.suppressions.baseline import Baseline
 from iacjit.suppressions.fingerprint import Fingerprinter
 from iacjit.suppressions.model import BASELINE, Note, Suppression
 from iacjit.suppressions.policy import TODAY_ENV, Policy
+
+FAR_EXPIRY = dt.timedelta(days=366)  # a later expiry is reported (far-expiry)
 
 __all__ = ["TODAY_ENV", "Engine", "Policy", "apply_baseline", "apply_trusted_sources",
            "judged_ids"]
@@ -70,11 +73,21 @@ class Engine:
         self.suppressions.extend(policy.suppressions)
         for s in self.suppressions:
             self._check_reason(s)
+            self._check_expiry(s)
         self._by_resource: dict[int, list[Suppression]] = {}
         for s in self.suppressions:
             for resource in s.resources:
                 self._by_resource.setdefault(id(resource), []).append(s)
         self._expired_noted: set[int] = set()
+
+    def _check_expiry(self, s: Suppression) -> None:
+        """An expiry years away (``expires=9999-12-31``) is no expiry at all: say so."""
+        if s.expires is not None and s.expires > self.today + FAR_EXPIRY:
+            ids = ", ".join(s.ids)
+            self.notes.append(Note(
+                "far-expiry", f"suppression of {ids} expires on {s.expires.isoformat()}, more "
+                f"than {FAR_EXPIRY.days} days away: set a review date within a year",
+                s.file, s.line, ids))
 
     def _check_reason(self, s: Suppression) -> None:
         if s.reason or not s.usable:

@@ -53,8 +53,8 @@ class Suppression:
 class Note:
     """A warning about a suppression or baseline entry (``warnings[]`` in the JSON report).
 
-    ``kind``: ``missing-reason``, ``expired``, ``stale``, ``invalid``, ``partial-chain``,
-    ``stale-baseline``.
+    ``kind``: ``missing-reason``, ``far-expiry``, ``expired``, ``stale``, ``invalid``,
+    ``partial-chain``, ``stale-baseline``.
     """
 
     kind: str

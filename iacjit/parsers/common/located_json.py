@@ -239,8 +239,12 @@ def _scan_loc(node: _Scanned) -> _Loc:
 
 
 def _zip(value: Any, node: Any, as_loc: Callable[[Any], _Loc],
-         spans: dict[tuple[int, Any], Span]) -> bool:
-    """Record the span of every value under *value*; False when the trees disagree."""
+         spans: dict[tuple[int, Any], Span],
+         duplicates: list[tuple[Any, Span]] | None = None) -> bool:
+    """Record the span of every value under *value*; False when the trees disagree.
+
+    A name written twice in one object goes to *duplicates* with the span of its second
+    value: json.loads keeps the last one silently, ARM refuses the template."""
     stack = [(value, as_loc(node))]
     while stack:
         current, (_, children, kind) = stack.pop()
@@ -248,6 +252,12 @@ def _zip(value: Any, node: Any, as_loc: Callable[[Any], _Loc],
             if kind != "map":
                 return False
             by_key = dict(children or ())
+            if duplicates is not None and len(by_key) != len(children or ()):
+                seen: set[Any] = set()
+                for key, child in children or ():
+                    if key in seen:
+                        duplicates.append((key, as_loc(child)[0]))
+                    seen.add(key)
             pairs: Iterable[tuple[Any, Any]] = ((k, by_key.get(k)) for k in current)
         else:
             if kind != "seq" or len(children or ()) != len(current):
@@ -267,13 +277,21 @@ def _zip(value: Any, node: Any, as_loc: Callable[[Any], _Loc],
 
 
 def locate(value: Any, text: str) -> SourceMap:
-    """Spans for *value* parsed from *text*: YAML marks first, the scanner as fallback."""
+    """Spans for *value* parsed from *text*: YAML marks first, the scanner as fallback.
+
+    Raises SourceError at the second of two equal property names in one object."""
     for build, as_loc in ((_yaml_tree, _yaml_loc), (_scan_tree, _scan_loc)):
         tree = build(text)
         if tree is None:
             continue
         spans: dict[tuple[int, Any], Span] = {}
-        if _zip(value, tree, as_loc, spans):
+        duplicates: list[tuple[Any, Span]] = []
+        if _zip(value, tree, as_loc, spans, duplicates):
+            if duplicates:
+                key, span = min(duplicates, key=lambda d: d[1].line)
+                raise SourceError(f"duplicate property name {key!r} in one object (Azure "
+                                  "Resource Manager rejects the template; json keeps the "
+                                  "last value)", span.line)
             return SourceMap(as_loc(tree)[0], spans)
     lines = text.count("\n") + 1
     return SourceMap(Span(1, lines))
