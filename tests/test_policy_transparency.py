@@ -95,7 +95,7 @@ def test_text_summary_lists_the_deviations(silenced):
                      ".iacjit.yaml:6  suppression zt_vis_008"):
         assert fragment in text
     assert "no reason" in text
-    assert text.strip().splitlines()[-1].endswith("4 policy deviation(s)")
+    assert "; 4 policy deviation(s), " in text.strip().splitlines()[-1]
 
 
 def test_sarif_carries_them_as_run_properties_and_notifications(silenced):

@@ -135,7 +135,7 @@ def render(document: dict[str, Any], color: bool = False) -> str:
         verdict = paint(f"{s['chains']} attack chain(s)", "critical") + ", " + verdict
     lines.append(
         f"iacjit: {verdict} in {s['files_scanned']} file(s), {s['resources']} resource(s); "
-        f"{s['unresolved']} unresolved, {s['suppressed']} suppressed, {s['errors']} error(s)"
-        + (f"; {len(deviations)} policy deviation(s)" if deviations else "")
+        + (f"{len(deviations)} policy deviation(s), " if deviations else "")
+        + f"{s['unresolved']} unresolved, {s['suppressed']} suppressed, {s['errors']} error(s)"
     )
     return "\n".join(_no_workflow_command(line) for line in lines) + "\n"
