@@ -39,7 +39,7 @@ def ready_hcl_parser(cache: cache_module.Cache | None) -> None:
 
     if hcl.parser_ready() or cache is None or not cache.enabled:
         return
-    key = cache_module.make_key("hcl2-position-free-tables", 1)
+    key = cache_module.make_key("hcl2-position-free-tables", 2)  # 2: bounded patterns
     if hcl.use_tables(cache.get(key, count=False)):
         return
     tables = hcl.position_free_tables()

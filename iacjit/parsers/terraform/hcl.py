@@ -44,6 +44,49 @@ def load_hcl2() -> None:
 
 
 _parser: Any = None
+
+# python-hcl2's terminals that repeat a group once per character: Python's regex engine keeps
+# state for every repetition, so one 9.5 MB string, heredoc or comment took over 1 GB while
+# being lexed (in each pool worker).  Each replacement (name: (python-hcl2's, ours)) matches
+# exactly the same text -- tests/test_hcl_bounded_memory.py compares them on generated input --
+# but takes runs of ordinary characters at once, with possessive quantifiers that keep no
+# state to backtrack into: a few MB whatever the size.
+BOUNDED_PATTERNS: dict[str, tuple[str, str]] = {
+    'STRING_CHARS': (
+        '(?:(?!\\$\\$\\{)(?!\\$\\{)(?!%%\\{)(?!%\\{)[^"\\\\]|\\\\.|(?:\\$(?!\\$?\\{'
+        '))|(?:%(?!%?\\{)))+',
+        '(?:[^"\\\\$%]++|(?!\\$\\$\\{)(?!\\$\\{)(?!%%\\{)(?!%\\{)[^"\\\\]|\\\\.|(?'
+        ':\\$(?!\\$?\\{))|(?:%(?!%?\\{)))++'),
+    'HEREDOC_TEMPLATE': (
+        '<<(?P<heredoc>[a-zA-Z][a-zA-Z0-9._-]*)\r?\n(?:(?:.|\n)*?\r?\n)??\\'
+        's*(?P=heredoc)\r?\n',
+        '<<(?P<heredoc>[a-zA-Z][a-zA-Z0-9._-]*)\r?\n(?:(?:[^\n]*+\n)+?)??'
+        '[^\\S\n]*+(?P=heredoc)\r?\n'),
+    'HEREDOC_TEMPLATE_TRIM': (
+        '<<-(?P<heredoc_trim>[a-zA-Z][a-zA-Z0-9._-]*)\r?\n(?:(?:.|\n)*?\r'
+        '?\n)??\\s*(?P=heredoc_trim)\r?\n',
+        '<<-(?P<heredoc_trim>[a-zA-Z][a-zA-Z0-9._-]*)\r?\n(?:(?:[^\n]*+\n'
+        ')+?)??[^\\S\n]*+(?P=heredoc_trim)\r?\n'),
+    'NL_OR_COMMENT': (
+        '(?:\\/\\*(.|\n)*?(\\*\\/)|\\/\\/.*\n|#.*\n|\n[ \t]*)',
+        '(?:\\/\\*[^*]*+\\*++(?:[^/*][^*]*+\\*++)*+\\/|\\/\\/.*\n|#.*\n|\n[ \t]*'
+        ')'),
+    'TEMPLATE_STRING': (
+        '\\\\\\"(?:[^"\\\\\\\\]|\\\\\\\\.)*\\\\\\"',
+        '\\\\\\"(?:[^"\\\\\\\\]++|\\\\\\\\.)*+\\\\\\"'),
+}
+
+
+def _bounded(memo: dict[Any, Any]) -> None:
+    """Swap in :data:`BOUNDED_PATTERNS` where python-hcl2's pattern is the one expected (a
+    python-hcl2 release with other patterns keeps its own)."""
+    for entry in memo.values():
+        if not (isinstance(entry, dict) and entry.get("__type__") == "TerminalDef"):
+            continue
+        known = BOUNDED_PATTERNS.get(entry.get("name"))
+        pattern = entry.get("pattern")
+        if known and isinstance(pattern, dict) and pattern.get("value") == known[0]:
+            pattern["value"] = known[1]
 _engine: Engine | None = None
 
 
@@ -75,6 +118,7 @@ def position_free_tables() -> dict[str, Any] | None:
     try:
         data, memo = stock_parser().memo_serialize([TerminalDef, Rule])
         data["options"] = {**data["options"], "propagate_positions": False}
+        _bounded(memo)
     except Exception:  # noqa: BLE001 - lark's internals changed: the stock parser it is
         return None
     return {"data": data, "memo": memo}
