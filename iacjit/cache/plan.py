@@ -8,7 +8,9 @@ produced, under a key over:
 * the versions (:func:`iacjit.cache.store.versions`), the working directory (names are shown
   relative to it), the scanned paths as given, the excluded directory names and the options;
 * the name and bytes of every file below the scanned paths that a parser may read (the
-  suffixes in :data:`READ_SUFFIXES`, and ``.iacjit*`` files), found with discovery's rules;
+  suffixes in :data:`READ_SUFFIXES`, and ``.iacjit*`` files), found with discovery's rules,
+  and for a scanned file, of every such file in its directory (what a parse reads beside it,
+  whether it exists yet or not);
 * the bytes of the files named in the options (``--var-file``, ``--parameters``, ...).
 
 Files read from outside the scanned paths (a Terraform module in ``../modules``, a Bicep module
@@ -137,9 +139,16 @@ def _resolved(path: Path) -> Path:
 
 def _tree(paths: list[Path], excluded: set[str], index: StatIndex | None = None,
           ) -> tuple[list[tuple[str, str]], list[str]]:
-    """(name, digest) of every relevant file below *paths*, and those files."""
+    """(name, digest) of every relevant file below *paths*, and those files.
+
+    A scanned *file* brings its directory's listing (every relevant name and its bytes): a
+    parse of it reads files beside it — ``terraform.tfvars``, ``*.auto.tfvars(.json)``,
+    ``<template>.parameters.json`` — and one added later, edited or deleted must change the
+    key, even when it did not exist when the entry was written.
+    """
     entries: list[tuple[str, str]] = []
     found: list[str] = []
+    listed: set[Path] = set()
     for path in paths:
         entries.append(("@path", str(path)))
         if path.is_dir():
@@ -158,6 +167,10 @@ def _tree(paths: list[Path], excluded: set[str], index: StatIndex | None = None,
         elif path.exists():
             found.append(str(path))
             entries.append((str(path), _digest(path, index)))
+            if path.parent not in listed:
+                listed.add(path.parent)
+                entries.append(("@beside", str(path.parent)))
+                entries.extend(_listing(path.parent, index))
             if path.suffix == ".tf":
                 manifest = os.path.join(path.parent, _MANIFEST)
                 entries.append((manifest, _digest(manifest, index)))
