@@ -45,7 +45,7 @@ Node = Literal | Call | Property | Index
 _TOKEN = re.compile(
     r"""
     (?P<ws>\s+)
-  | (?P<string>'(?:[^']|'')*')
+  | (?P<string>'(?:[^']++|'')*+')
   | (?P<number>-?\d+(?:\.\d+)?)
   | (?P<ident>[A-Za-z_$][A-Za-z0-9_$]*)
   | (?P<punct>[(),.\[\]])
