@@ -15,8 +15,8 @@ from iacjit.integrations import azure_devops, github, gitlab
 from iacjit.integrations.base import MARKER, CommentError, Outcome
 
 PLATFORMS = ("github", "gitlab", "azure")
-SUMMARY_COUNTS = ("files_scanned", "resources", "findings", "chains", "unresolved",
-                  "suppressed", "errors")
+SUMMARY_COUNTS = ("files_scanned", "resources", "findings", "unresolved", "suppressed",
+                  "errors")  # what the comment shows; "chains" came later and is optional
 _MODULES = {"github": github, "gitlab": gitlab, "azure": azure_devops}
 
 
