@@ -195,3 +195,14 @@ def test_every_format_shows_new_and_existing(tmp_path, fmt, new, existing):
     root = repo_with(tmp_path, {"main.tf": OPEN_NSG}, {"rdp.tf": RDP_NSG})
     result = scan(root, ".", "--base-ref", "main", "--format", fmt)
     assert new in result.stdout and existing in result.stdout
+
+
+@pytest.mark.parametrize(("change", "badge"), [
+    ({"README.md": "docs"}, '<span class="badge">PASS</span> <strong>exit code 0: nothing new'),
+    ({"rdp.tf": RDP_NSG}, '<span class="badge">FAIL</span>'),
+])
+def test_the_html_badge_agrees_with_the_exit_code(tmp_path, change, badge):
+    root = repo_with(tmp_path, {"main.tf": OPEN_NSG}, change)
+    result = scan(root, ".", "--base-ref", "main", "--format", "html")
+    assert badge in result.stdout
+    assert ("FAIL" in result.stdout) is (result.exit_code == 1)
