@@ -1,45 +1,23 @@
-"""Shared helpers: write a small tree of input files and scan it the way the CLI does."""
+"""Shared fixtures: scan a small tree of input files the way the CLI does, copy a sample.
+
+Shared constants and functions live in tests/helpers/ (``from helpers import OPEN_NSG``).
+"""
 
 from __future__ import annotations
 
 import functools
 import os
-import textwrap
 from pathlib import Path
 
 import pytest
+from helpers import AZURE_SAMPLE, OPEN_NSG, REPO, copy_samples, write_tree
 
 from iacjit.parsers.common.options import ParseOptions
 from iacjit.rules import ALL_RULES, ZT_NET_001
 from iacjit.scan import ScanResult, run_scan
 
-REPO = Path(__file__).resolve().parent.parent
-
-# The smallest plan with a zt_net_001 finding: SSH open to "*" on line 4 (inline rule 4-12).
-OPEN_NSG = '''
-resource "azurerm_network_security_group" "nsg" {
-  name = "nsg"
-  security_rule {
-    name = "ssh"
-    priority = 100
-    direction = "Inbound"
-    access = "Allow"
-    protocol = "Tcp"
-    destination_port_range = "22"
-    source_address_prefix = "*"
-  }
-}
-'''
-
-
-def write_tree(root: Path, files: dict[str, str | bytes]) -> None:
-    for name, content in files.items():
-        path = root / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        if isinstance(content, bytes):
-            path.write_bytes(content)
-        else:
-            path.write_text(textwrap.dedent(content), encoding="utf-8")
+# Tests written before tests/helpers/ existed import these from here.
+__all__ = ["OPEN_NSG", "REPO", "write_tree"]
 
 
 @pytest.fixture
@@ -78,3 +56,10 @@ def _no_pull_request_build(monkeypatch):
 
     for name in CI_VARIABLES:
         monkeypatch.delenv(name, raising=False)
+
+
+@pytest.fixture
+def tree(tmp_path, monkeypatch):
+    """A copy of the vulnerable Azure Terraform sample in tmp_path/src, scanned from tmp_path."""
+    monkeypatch.chdir(tmp_path)
+    return copy_samples(tmp_path, AZURE_SAMPLE)

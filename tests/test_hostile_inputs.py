@@ -1,4 +1,4 @@
-"""Broken and hostile inputs (tests/hostile_corpus.py): bounded, honest, never a crash.
+"""Broken and hostile inputs (tests/helpers/hostile_corpus.py): bounded, honest, never a crash.
 
 Every case directory is scanned through ``run_scan`` in a child process capped in address
 space (RLIMIT_AS) and wall-clock time, so a hang or a memory blow-up fails the test instead of
@@ -16,8 +16,8 @@ import sys
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-import hostile_corpus as corpus
 import pytest
+from helpers import hostile_corpus as corpus
 
 HERE = Path(__file__).resolve().parent
 MEMORY_CAP = 1536 * 1024 * 1024  # 1.5 GiB of address space for the scanning process
@@ -37,7 +37,7 @@ def scan_capped(root: Path, names: list[str]) -> tuple[dict[str, dict], str]:
     Returns the summaries by case name and, when the child failed or hung, a description of
     what happened (the case it was scanning is the first one without a summary).
     """
-    command = [sys.executable, str(HERE / "hostile_corpus.py"), "--scan",
+    command = [sys.executable, str(HERE / "helpers" / "hostile_corpus.py"), "--scan",
                *(str(root / name) for name in names)]
     try:
         child = subprocess.run(command, capture_output=True, text=True, cwd=root,

@@ -10,12 +10,12 @@ import re
 import socket
 from pathlib import Path
 
-import hostile_corpus as corpus
 import pytest
+from helpers import REPO
+from helpers import hostile_corpus as corpus
 
 from iacjit.scan import run_scan
 
-REPO = Path(__file__).resolve().parent.parent
 PACKAGE = REPO / "iacjit"
 
 

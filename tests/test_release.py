@@ -14,7 +14,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from conftest import REPO
+from helpers import REPO
 
 DATA = ("iacjit/reports/templates/report.html.j2", "iacjit/reports/templates/comment.md.j2",
         "iacjit/chains/CHAIN-016.yaml", "iacjit/checkov_pack/iacjit_checkov_bridge.py",

@@ -2,7 +2,7 @@
 
     python tests/corpus/run_hostile.py [path/to/iacjit]
 
-Builds the corpus (tests/hostile_corpus.py) in a temporary directory, scans it as one plan
+Builds the corpus (tests/helpers/hostile_corpus.py) in a temporary directory, scans it as one plan
 with ``iacjit scan <dir> --format json`` and checks: exit code 2 (inputs were unreadable),
 output that is valid JSON, one zt_net_001 finding per case on its control file, no traceback.
 """
@@ -19,7 +19,7 @@ from pathlib import Path
 TESTS = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(TESTS))
 
-import hostile_corpus as corpus  # noqa: E402
+from helpers import hostile_corpus as corpus  # noqa: E402
 
 TIMEOUT = 600
 MEMORY_CAP = 1536 * 1024 * 1024

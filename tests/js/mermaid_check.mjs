@@ -1,6 +1,6 @@
 // Parse Mermaid diagrams with mermaid itself (in jsdom): stdin is a JSON list of diagram texts,
 // stdout a JSON list of {ok, error, type, vertices: [{id, text, classes, link}], edges}.
-// Run from the npm prefix that holds mermaid and jsdom (tests/test_diagrams.py copies it there).
+// Run from the npm prefix that holds mermaid and jsdom (tests/reports/test_diagrams.py copies it there).
 import { JSDOM } from 'jsdom';
 
 const dom = new JSDOM('<!doctype html><html><body></body></html>');

@@ -1,0 +1,253 @@
+"""The pre-commit hook: pure planning/filtering, and the real ``pre-commit try-repo``.
+
+try-repo installs the hook from a git repository, so the working tree is copied into a
+temporary repository and committed there; pre-commit then builds the hook environment with pip
+(once per session, in a session-scoped PRE_COMMIT_HOME).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from helpers import REPO, write_tree
+
+from iacjit import hook
+from iacjit.cli import main
+
+VULNERABLE_TF = """
+resource "azurerm_network_security_group" "web" {
+  name                = "web-nsg"
+  location            = "westeurope"
+  resource_group_name = "rg"
+
+  security_rule {
+    name                       = "ssh"
+    priority                   = 100
+    direction                  = "Inbound"
+    access                     = "Allow"
+    protocol                   = "Tcp"
+    source_port_range          = "*"
+    destination_port_range     = "22"
+    source_address_prefix      = "0.0.0.0/0"
+    destination_address_prefix = "*"
+  }
+}
+"""
+
+CLEAN_TF = """
+resource "aws_vpc" "main" {
+  cidr_block = "10.0.0.0/16"
+}
+"""
+
+GIT_ENV = {
+    "GIT_AUTHOR_NAME": "iacjit tests", "GIT_AUTHOR_EMAIL": "tests@example.invalid",
+    "GIT_COMMITTER_NAME": "iacjit tests", "GIT_COMMITTER_EMAIL": "tests@example.invalid",
+}
+
+
+def _git(cwd: Path, *args: str) -> None:
+    subprocess.run(["git", *args], cwd=cwd, check=True, capture_output=True,
+                   env={**os.environ, **GIT_ENV})
+
+
+# --------------------------------------------------------------------------------------------
+# plan / filter_document
+
+
+def test_plan_scans_the_directory_of_a_changed_file_only(tmp_path):
+    write_tree(tmp_path, {
+        "env/main.tf": CLEAN_TF,
+        "env/nsg.tf": VULNERABLE_TF,
+        "env/terraform.tfvars": 'x = "1"\n',
+        "env/sub/other.tf": CLEAN_TF,
+        "other/main.tf": VULNERABLE_TF,
+    })
+    result = hook.plan([tmp_path / "env/main.tf"], tmp_path)
+    assert [p.name for p in result.paths] == ["main.tf", "nsg.tf"]
+    assert result.concerned_files == {(tmp_path / "env/main.tf").resolve()}
+
+
+def test_plan_adds_local_callers_of_a_changed_module(tmp_path):
+    write_tree(tmp_path, {
+        "live/main.tf": 'module "net" {\n  source = "../modules/net"\n}\n',
+        "modules/net/main.tf": VULNERABLE_TF,
+        "unrelated/main.tf": CLEAN_TF,
+    })
+    result = hook.plan([tmp_path / "modules/net/main.tf"], tmp_path)
+    dirs = {p.parent.name for p in result.paths}
+    assert dirs == {"live", "net"}
+
+
+def test_plan_evaluates_a_bicep_module_through_its_caller(tmp_path):
+    write_tree(tmp_path, {
+        "main.bicep": "module jump './modules/jump.bicep' = {\n  name: 'j'\n}\n",
+        "modules/jump.bicep": "param x string\n",
+    })
+    result = hook.plan([tmp_path / "modules/jump.bicep"], tmp_path)
+    assert [p.name for p in result.paths] == ["main.bicep"]
+    assert (tmp_path / "modules/jump.bicep").resolve() in result.concerned_files
+
+
+def test_plan_tfvars_concerns_its_whole_root_and_parameters_their_template(tmp_path):
+    write_tree(tmp_path, {
+        "env/main.tf": CLEAN_TF,
+        "env/prod.auto.tfvars": 'x = "1"\n',
+        "arm/vm.json": "{}",
+        "arm/vm.parameters.json": "{}",
+    })
+    result = hook.plan([tmp_path / "env/prod.auto.tfvars", tmp_path / "arm/vm.parameters.json"],
+                       tmp_path)
+    assert (tmp_path / "env").resolve() in result.concerned_dirs
+    assert (tmp_path / "arm/vm.json").resolve() in result.concerned_files
+    assert hook.plan([tmp_path / "README.md"], tmp_path).paths == []
+
+
+def test_plan_bicep_parameters_concern_their_template(tmp_path):
+    write_tree(tmp_path, {
+        "bicep/main.bicep": "param source string = '10.0.0.0/8'\n",
+        "bicep/prod.bicepparam": "using './main.bicep'\nparam source = '*'\n",
+        "bicep/main.parameters.json": "{}",
+    })
+    result = hook.plan([tmp_path / "bicep/prod.bicepparam"], tmp_path)
+    assert "main.bicep" in [p.name for p in result.paths]
+    assert (tmp_path / "bicep").resolve() in result.concerned_dirs
+    result = hook.plan([tmp_path / "bicep/main.parameters.json"], tmp_path)
+    assert (tmp_path / "bicep/main.bicep").resolve() in result.concerned_files
+
+
+def test_filter_document_keeps_what_concerns_the_changed_files_and_their_chains(tmp_path):
+    changed = tmp_path / "a.tf"
+    changed.write_text(CLEAN_TF)
+    plan = hook.HookPlan(changed={changed.resolve()}, concerned_files={changed.resolve()})
+    finding = {"rule_id": "zt_net_001", "severity": "high", "suppressed": False}
+    document = {
+        "findings": [{**finding, "file": "a.tf"}, {**finding, "file": "b.tf"}],
+        "unresolved": [{"file": "b.tf"}],
+        "errors": [{"file": "b.tf", "message": "bad"}],
+        "not_scanned": [],
+        "chains": [
+            {"chain_id": "CHAIN-016", "severity": "critical", "suppressed": False,
+             "triggers": [{"file": "b.tf"}],
+             "targets": [{"file": "c.tf", "findings": [{"file": "a.tf"}]}]},
+            {"chain_id": "CHAIN-016", "severity": "critical", "suppressed": False,
+             "triggers": [{"file": "b.tf"}], "targets": []},
+        ],
+        "summary": {"findings": 2, "files_scanned": 2, "exit_code": 2},
+    }
+    filtered, dropped = hook.filter_document(document, plan, tmp_path)
+    assert [f["file"] for f in filtered["findings"]] == ["a.tf"]
+    assert filtered["unresolved"] == [] and filtered["errors"] == []
+    assert len(filtered["chains"]) == 1
+    assert dropped == 1
+    assert filtered["summary"]["findings"] == 1
+    assert filtered["summary"]["by_severity"]["high"] == 1
+    assert hook.exit_code(filtered, "low") == 1
+    assert hook.exit_code(filtered, "critical") == 1  # the chain is critical
+    filtered["chains"] = []
+    assert hook.exit_code(filtered, "critical") == 0
+    assert hook.exit_code(filtered, "none") == 0
+
+
+def test_hook_command_reports_only_the_changed_file(tmp_path, monkeypatch):
+    write_tree(tmp_path, {"net/a.tf": CLEAN_TF, "net/b.tf": VULNERABLE_TF})
+    monkeypatch.chdir(tmp_path)
+    runner = CliRunner()
+    clean = runner.invoke(main, ["hook", "--format", "json", "net/a.tf"])
+    assert clean.exit_code == 0, clean.output
+    assert json.loads(clean.output)["findings"] == []
+    vulnerable = runner.invoke(main, ["hook", "--format", "json", "net/b.tf", "README.md"])
+    assert vulnerable.exit_code == 1, vulnerable.output
+    findings = json.loads(vulnerable.output)["findings"]
+    assert {f["rule_id"] for f in findings} >= {"zt_net_001"}
+    assert {f["file"] for f in findings} == {"net/b.tf"}
+    assert runner.invoke(main, ["hook", "README.md"]).exit_code == 0
+
+
+def test_checkov_pack_command_prints_the_pack_directory():
+    result = CliRunner().invoke(main, ["checkov-pack"])
+    assert result.exit_code == 0
+    pack = Path(result.output.strip())
+    assert (pack / "iacjit_zt_net_001.py").is_file()
+    assert (pack / "__init__.py").is_file()
+
+
+# --------------------------------------------------------------------------------------------
+# The real pre-commit
+
+
+_COPY_IGNORE = shutil.ignore_patterns(
+    ".git", ".venv", ".ci-venvs", "__pycache__", "*.pyc", ".pytest_cache", ".ruff_cache",
+    "*.egg-info", "build", "dist", "node_modules", ".iacjit-cache",
+)
+
+
+@pytest.fixture(scope="session")
+def hook_repo(tmp_path_factory) -> Path:
+    """The working tree, committed in a throwaway repository (try-repo needs a commit)."""
+    repo = tmp_path_factory.mktemp("hook-repo") / "iacjit"
+    shutil.copytree(REPO, repo, ignore=_COPY_IGNORE, symlinks=True)
+    _git(repo, "init", "-q")
+    _git(repo, "add", "-A")
+    _git(repo, "commit", "-q", "-m", "snapshot for try-repo")
+    return repo
+
+
+@pytest.fixture(scope="session")
+def pre_commit_home(tmp_path_factory) -> Path:
+    return tmp_path_factory.mktemp("pre-commit-home")
+
+
+def _try_repo(hook_repo: Path, home: Path, project: Path, *files: str):
+    return subprocess.run(
+        [sys.executable, "-m", "pre_commit", "try-repo", str(hook_repo), "iacjit",
+         "--verbose", "--files", *files],
+        cwd=project, capture_output=True, text=True, timeout=1800,
+        env={**os.environ, **GIT_ENV, "PRE_COMMIT_HOME": str(home), "NO_COLOR": "1"},
+    )
+
+
+def test_pre_commit_try_repo_fails_vulnerable_and_passes_clean(hook_repo, pre_commit_home,
+                                                               tmp_path):
+    project = tmp_path / "project"
+    write_tree(project, {
+        "vulnerable/main.tf": VULNERABLE_TF,
+        "clean/main.tf": CLEAN_TF,
+        "docs/notes.md": "not IaC\n",
+    })
+    _git(project, "init", "-q")
+    _git(project, "add", "-A")
+
+    failed = _try_repo(hook_repo, pre_commit_home, project, "vulnerable/main.tf")
+    output = failed.stdout + failed.stderr
+    assert failed.returncode == 1, output
+    assert "zt_net_001" in output and "vulnerable/main.tf" in output
+
+    passed = _try_repo(hook_repo, pre_commit_home, project, "clean/main.tf", "docs/notes.md")
+    output = passed.stdout + passed.stderr
+    assert passed.returncode == 0, output
+    assert "Passed" in output
+    assert "vulnerable/main.tf" not in output.split("iacjit", 1)[-1]
+
+
+def test_hook_reads_the_repository_configuration(iacjit_bin, tmp_path):
+    """`.iacjit.yaml` applies to the hook as to `iacjit scan` (here: an external control)."""
+    import json
+    import subprocess
+
+    (tmp_path / "infra").mkdir()
+    (tmp_path / "infra" / "nsg.tf").write_text(
+        'resource "azurerm_network_security_group" "n" {\n  name = "n"\n}\n')
+    (tmp_path / ".iacjit.yaml").write_text("external_controls: [zt_vis_008]\n")
+    proc = subprocess.run([iacjit_bin, "hook", "--format", "json", "infra/nsg.tf"],
+                          cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    document = json.loads(proc.stdout)
+    assert [f["severity"] for f in document["findings"]] == ["info"]
+    assert proc.returncode == 0
