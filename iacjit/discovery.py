@@ -1,7 +1,8 @@
 """Find the inputs below the scanned paths and decide which parser reads each one.
 
-Sniffing looks at the first bytes only, so unrelated JSON/YAML in a repository costs nothing.
-Terraform is read per directory (each directory is one root), everything else per file.
+The formats come from iacjit.parsers.registry; sniffing looks at the first bytes only, so
+unrelated JSON/YAML in a repository costs nothing.  Terraform is read per directory (each
+directory is one root), everything else per file.
 """
 
 from __future__ import annotations
@@ -13,17 +14,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from iacjit import boundary
+from iacjit.parsers import registry
 
 SKIP_DIRS = {".git", ".terraform", "node_modules", ".venv", "__pycache__", ".iacjit-cache"}
-SNIFF_BYTES = 64 * 1024
-OUR_SUFFIXES = {".tf", ".bicep", ".json", ".yaml", ".yml", ".template"}
-
-TERRAFORM = "terraform"
-TERRAFORM_PLAN = "terraform-plan"
-ARM = "arm"
-BICEP = "bicep"
-CLOUDFORMATION = "cloudformation"
 
 
 @dataclass
@@ -35,41 +28,18 @@ class Inputs:
     unreadable: list[tuple[Path, str]] = field(default_factory=list)
 
 
-def _sniff(path: Path) -> str | None:
-    """The format of a JSON/YAML file, judged on its first bytes; None when it is not ours."""
-    name = path.name.lower()
-    if name.endswith(".parameters.json"):
-        return None  # read by the ARM parser beside its template
-    boundary.check(path)
-    with path.open("rb") as handle:
-        head = handle.read(SNIFF_BYTES).decode("utf-8", errors="replace")
-    if name.endswith(".json") and ('"planned_values"' in head or (
-            '"format_version"' in head and '"terraform_version"' in head)):
-        return TERRAFORM_PLAN  # checked first: plans quote ARM ids and CloudFormation bodies
-    if "AWSTemplateFormatVersion" in head or "AWS::" in head:
-        return CLOUDFORMATION
-    if name.endswith(".json"):
-        lowered = head.lower()
-        if "deploymenttemplate.json" in lowered or (
-                '"resources"' in head and "microsoft." in lowered):
-            return ARM
-    return None
-
-
 def _classify(path: Path, inputs: Inputs) -> None:
-    suffix = path.suffix.lower()
-    if suffix == ".tf":
+    try:
+        fmt = registry.classify(path)  # sniffing reads the first bytes of shared suffixes
+    except OSError as exc:
+        inputs.unreadable.append((path, exc.strerror or str(exc)))
+        return
+    if fmt is None:
+        return
+    if fmt.per_directory:
         inputs.terraform_roots.setdefault(path.parent, []).append(path)
-    elif suffix == ".bicep":
-        inputs.files.append((BICEP, path))
-    elif suffix in {".json", ".yaml", ".yml", ".template"}:
-        try:
-            kind = _sniff(path)
-        except OSError as exc:
-            inputs.unreadable.append((path, exc.strerror or str(exc)))
-            return
-        if kind:
-            inputs.files.append((kind, path))
+    else:
+        inputs.files.append((fmt.name, path))
 
 
 class Exclusions:
@@ -165,7 +135,7 @@ def discover(paths: Iterable[Path], excluded: Iterable[str] = ()) -> Inputs:
             try:
                 resolved = candidate.resolve()
             except (OSError, RuntimeError):  # RuntimeError: a symlink loop (Python < 3.13)
-                if candidate.suffix.lower() in OUR_SUFFIXES:
+                if registry.may_be_input(candidate):
                     inputs.unreadable.append((candidate, "symbolic link loop"))
                 continue
             if resolved in seen:
@@ -175,7 +145,7 @@ def discover(paths: Iterable[Path], excluded: Iterable[str] = ()) -> Inputs:
                 _classify(candidate, inputs)
             elif not candidate.exists() and not candidate.is_symlink():
                 inputs.unreadable.append((candidate, "no such file or directory"))
-            elif not candidate.is_dir() and candidate.suffix.lower() in OUR_SUFFIXES:
+            elif not candidate.is_dir() and registry.may_be_input(candidate):
                 # A FIFO, socket or device with one of our names: never opened (a FIFO blocks).
                 inputs.unreadable.append((candidate, "not a regular file (a FIFO, socket or "
                                                      "device); not read"))

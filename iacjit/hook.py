@@ -18,24 +18,20 @@ Everything here is pure (paths in, paths and documents out); the CLI does the sc
 from __future__ import annotations
 
 import os
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from iacjit.discovery import SKIP_DIRS
+from iacjit.parsers import registry
 from iacjit.reports.call_sites import call_sites
 from iacjit.rules.base import SEVERITIES
 
-# What the hook reads; .tfvars and .bicepparam files are not inputs of their own but change
-# the values of the templates beside them.
-IAC_SUFFIXES = (".tf", ".json", ".yaml", ".yml", ".template", ".bicep")
-HOOK_SUFFIXES = (*IAC_SUFFIXES, ".tfvars", ".bicepparam")
+# What the hook reads: the formats' inputs, and their companions (tfvars, parameters files),
+# which are not inputs of their own but change their inputs' values.
+HOOK_SUFFIXES = (*registry.INPUT_SUFFIXES, *registry.COMPANION_SUFFIXES)
 MAX_CALLER_DEPTH = 16
-
-_TF_SOURCE = re.compile(r'^\s*source\s*=\s*"(\.{1,2}/[^"]*)"', re.M)
-_BICEP_MODULE = re.compile(r"^\s*module\s+\w+\s+'(\.{0,2}/?[^':]+\.bicep)'", re.M)
 
 
 @dataclass
@@ -58,10 +54,11 @@ def _iac_files(directory: Path) -> list[Path]:
         entries = sorted(directory.iterdir())
     except OSError:
         return []
-    return [p for p in entries if p.is_file() and p.name.lower().endswith(IAC_SUFFIXES)]
+    return [p for p in entries
+            if p.is_file() and p.name.lower().endswith(registry.INPUT_SUFFIXES)]
 
 
-def _walk(root: Path, suffix: str) -> Iterable[Path]:
+def _walk(root: Path, suffix: tuple[str, ...]) -> Iterable[Path]:
     for current, dirs, files in os.walk(root):
         dirs[:] = sorted(d for d in dirs if d not in SKIP_DIRS and not d.startswith("."))
         for name in sorted(files):
@@ -76,23 +73,21 @@ def _read(path: Path) -> str:
         return ""
 
 
-def module_callers(repo_root: Path) -> tuple[dict[Path, set[Path]], dict[Path, set[Path]]]:
+def module_callers(repo_root: Path) -> dict[str, dict[Path, set[Path]]]:
     """Local module calls in the repository, found by a cheap text search.
 
-    Returns (Terraform module directory → calling directories, Bicep module file → calling
-    directories), all resolved.  Remote sources are not followed: they are not in the commit.
+    Per format that calls modules: module (a Terraform directory, a Bicep file) → calling
+    directories, all resolved.  Remote sources are not followed: they are not in the commit.
     """
-    terraform: dict[Path, set[Path]] = {}
-    for path in _walk(repo_root, ".tf"):
-        for source in _TF_SOURCE.findall(_read(path)):
-            target = (path.parent / source).resolve()
-            terraform.setdefault(target, set()).add(path.parent.resolve())
-    bicep: dict[Path, set[Path]] = {}
-    for path in _walk(repo_root, ".bicep"):
-        for source in _BICEP_MODULE.findall(_read(path)):
-            target = (path.parent / source).resolve()
-            bicep.setdefault(target, set()).add(path.parent.resolve())
-    return terraform, bicep
+    graphs: dict[str, dict[Path, set[Path]]] = {}
+    for fmt in registry.FORMATS:
+        if not fmt.calls_modules:
+            continue
+        graph = graphs.setdefault(fmt.name, {})
+        for path in _walk(repo_root, fmt.suffixes):
+            for target in fmt.module_calls(path, _read(path)):
+                graph.setdefault(target, set()).add(path.parent.resolve())
+    return graphs
 
 
 def _callers(start: set[Path], graph: dict[Path, set[Path]], keyed_by_file: bool) -> set[Path]:
@@ -129,27 +124,30 @@ def plan(changed: Iterable[Path], repo_root: Path | None = None) -> HookPlan:
         resolved = path.resolve()
         result.changed.add(resolved)
         result.concerned_files.add(resolved)
-        name = resolved.name.lower()
-        if name.endswith((".tfvars", ".bicepparam")):
-            # Variable values change every resource of the root (and of its modules); a
-            # .bicepparam file supplies the Bicep file it names, found beside it.
-            result.concerned_dirs.add(resolved.parent)
-        elif name.endswith(".parameters.json"):
-            stem = resolved.name[: -len(".parameters.json")]
-            result.concerned_files.add(resolved.with_name(stem + ".json"))
-            result.concerned_files.add(resolved.with_name(stem + ".bicep"))
+        for owner in registry.companion_owners(resolved):
+            # A tfvars file concerns its root, a parameters file its template.
+            files, directories = owner.companion_scope(resolved)
+            result.concerned_files |= files
+            result.concerned_dirs |= directories
     if not result.changed:
         return result
     units = {p.parent for p in result.changed}
-    terraform, bicep = module_callers(root)
-    tf_dirs = {p.parent for p in result.changed if p.name.lower().endswith((".tf", ".tfvars"))}
-    bicep_files = {p for p in result.changed if p.name.lower().endswith(".bicep")}
-    units |= _callers(tf_dirs, terraform, keyed_by_file=False)
-    units |= _callers(bicep_files, bicep, keyed_by_file=True)
-    # A Bicep module whose caller is scanned is evaluated through the call, with the caller's
-    # parameters; scanning it again on its own would report it with default (often missing)
-    # parameters. (Terraform roots called as modules are skipped by the Terraform parser.)
-    called = {m for m, callers in bicep.items() if callers & units}
+    graphs = module_callers(root)
+    called: set[Path] = set()
+    for fmt in registry.FORMATS:
+        if fmt.name not in graphs:
+            continue
+        mine = {p for p in result.changed if p.name.lower().endswith((*fmt.suffixes,
+                                                                      *fmt.companions))}
+        start = {p.parent for p in mine} if fmt.per_directory else mine
+        units |= _callers(start, graphs[fmt.name], keyed_by_file=not fmt.per_directory)
+    for fmt in registry.FORMATS:
+        # A module file (Bicep) whose caller is scanned is evaluated through the call, with
+        # the caller's parameters; scanning it again on its own would report it with default
+        # (often missing) parameters.  (Terraform roots called as modules are skipped by the
+        # Terraform parser.)
+        if fmt.name in graphs and not fmt.per_directory:
+            called |= {m for m, callers in graphs[fmt.name].items() if callers & units}
     seen: set[Path] = set(called)
     for unit in sorted(units):
         for path in _iac_files(unit):

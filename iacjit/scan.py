@@ -15,6 +15,7 @@ from iacjit.chains.evaluator import evaluate_chains
 from iacjit.discovery import display_path
 from iacjit.jit_table import rows as jit_rows
 from iacjit.model.raw import InputError, NotScanned, ParseResult
+from iacjit.parsers import registry
 from iacjit.parsers.common.options import ParseOptions
 from iacjit.providers import build_model
 from iacjit.providers.guard import guarded
@@ -76,7 +77,8 @@ def _parse_inputs(paths: list[Path], options: ParseOptions, excluded: Iterable[s
     parses = parses or FileParses(options, display_path)
     inputs = discovery.discover(paths, excluded)
     parses.prefetch([p for files in inputs.terraform_roots.values() for p in files],
-                    [(k, p) for k, p in inputs.files if k != discovery.BICEP], progress)
+                    [(k, p) for k, p in inputs.files if registry.get(k).self_contained],
+                    progress)
     merged = ParseResult()
     for path, reason in inputs.unreadable:
         merged.errors.append(InputError(display_path(path), f"cannot read: {reason}"))
@@ -102,10 +104,8 @@ def _parse_inputs(paths: list[Path], options: ParseOptions, excluded: Iterable[s
         if path.resolve() not in called:  # evaluated through its caller, with its parameters
             merged.extend(parses.file(kind, path))
         advance(path, 1)
-    if any(r.type.endswith("_template_deployment") for r in merged.resources):
-        from iacjit.parsers.arm.embedded import expand  # ARM inside Terraform joins the plan
-
-        merged.extend(expand(merged.resources, options))
+    for embedded in registry.embedded(merged.resources, options):
+        merged.extend(embedded)  # ARM inside Terraform joins the plan
     return merged, total
 
 
@@ -115,7 +115,7 @@ def _called_bicep_modules(inputs: discovery.Inputs, options: ParseOptions) -> se
     Only files reachable from a file that nobody calls are skipped: two modules that call only
     each other are still scanned (and report their cycle) rather than silently dropped.
     """
-    files = [path.resolve() for kind, path in inputs.files if kind == discovery.BICEP]
+    files = [path.resolve() for kind, path in inputs.files if kind == registry.BICEP.name]
     if len(files) < 2:
         return set()
     from iacjit.parsers.bicep.parser import local_module_files

@@ -5,9 +5,10 @@ cached by content and spread over the cores; evaluation (variables, modules, ref
 in the parent, which sees every file's result.
 
 * Terraform: the AST :class:`Body` of each ``.tf``/``.tfvars`` file, keyed by its bytes.
-* ARM, CloudFormation and plan JSON: the file's whole :class:`ParseResult`, keyed by its bytes,
-  the name it is shown under, the parse options and the bytes of every parameters file it reads.
-  Bicep files read the modules they call, so they are parsed (in the pool) but not cached here.
+* Files of the other self-contained formats (ARM, CloudFormation, plan JSON): the whole
+  :class:`ParseResult`, keyed by its bytes, the name it is shown under, the parse options and
+  the bytes of every other file its format says a parse reads (iacjit.parsers.registry).
+  Bicep files read the modules they call, so they are neither cached here nor pooled.
 
 Large amounts of work go to the process pool (:mod:`iacjit.cache.pool`) first.
 """
@@ -26,9 +27,8 @@ from iacjit.cache import pool
 from iacjit.cache import store as cache_module
 from iacjit.cache.pool import TERRAFORM, Problems, Progress, cacheable
 from iacjit.model.raw import InputError, ParseResult
+from iacjit.parsers import registry
 from iacjit.parsers.common.options import ParseOptions
-
-_CACHED_KINDS = {"arm", "cloudformation", "terraform-plan"}
 
 
 def ready_hcl_parser(cache: cache_module.Cache | None) -> None:
@@ -87,8 +87,7 @@ class FileParses:
         if resolved in self._keys:
             return self._keys[resolved]
         key = None
-        if self.cache is not None and self.cache.enabled and (
-                kind == TERRAFORM or kind in _CACHED_KINDS):
+        if self.cache is not None and self.cache.enabled and registry.get(kind).self_contained:
             content = self._digest(path)
             if content is not None:
                 if kind == TERRAFORM:
@@ -110,15 +109,8 @@ class FileParses:
         return None if data is None else cache_module.digest(data)
 
     def _dependencies(self, kind: str, path: Path) -> list[bytes]:
-        """The bytes of the parameters files a file's parse reads (missing ones as b'-')."""
-        files: list[Path] = []
-        if kind == "arm":
-            name = path.name
-            stem = name[: -len(".json")] if name.lower().endswith(".json") else name
-            files.append(path.with_name(f"{stem}.parameters.json"))
-            files.extend(self.options.arm_parameter_files)
-        elif kind == "cloudformation":
-            files.extend(self.options.cfn_parameter_files)
+        """The bytes of the other files a file's parse reads (missing ones as b'-')."""
+        files = registry.get(kind).reads(path, self.options)
         return [(self._read(f) or b"-") if f.is_file() else b"-" for f in files]
 
     # -- bulk: cache, then the pool ------------------------------------------------------

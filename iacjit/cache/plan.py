@@ -8,9 +8,11 @@ produced, under a key over:
 * the versions (:func:`iacjit.cache.store.versions`), the working directory (names are shown
   relative to it), the scanned paths as given, the excluded directory names and the options;
 * the name and bytes of every file below the scanned paths that a parser may read (the
-  suffixes in :data:`READ_SUFFIXES`, and ``.iacjit*`` files), found with discovery's rules,
-  and for a scanned file, of every such file in its directory (what a parse reads beside it,
-  whether it exists yet or not);
+  formats' read suffixes, iacjit.parsers.registry, and ``.iacjit*`` files), found with
+  discovery's rules, and what the formats read below directories discovery skips;
+* for a scanned *file*, the bytes (or absence) of every file its format says a parse reads
+  or may read beside it (a new ``terraform.tfvars``, an edited
+  ``<template>.parameters.json``), and the listing of its directory;
 * the bytes of the files named in the options (``--var-file``, ``--parameters``, ...).
 
 Files read from outside the scanned paths (a Terraform module in ``../modules``, a Bicep module
@@ -23,7 +25,6 @@ File digests are reused for files whose status is unchanged (:class:`StatIndex`)
 from __future__ import annotations
 
 import os
-import re
 import stat
 import time
 from collections.abc import Callable, Iterable
@@ -33,24 +34,20 @@ from typing import TYPE_CHECKING, Any
 
 from iacjit.cache import store as cache_module
 from iacjit.discovery import SKIP_DIRS
-from iacjit.parsers.bicep.files import parameter_files
+from iacjit.parsers import registry
 from iacjit.parsers.common.options import ParseOptions
 
 if TYPE_CHECKING:
     from iacjit.model.raw import ParseResult
 
-READ_SUFFIXES = (".tf", ".tfvars", ".json", ".yaml", ".yml", ".template", ".bicep",
-                 ".bicepparam", ".hcl")
-_BICEP_PATH = re.compile(r"'((?:\.{1,2}/|/)?[^'\n:$]+\.(?:bicep|json))'")
-MAX_BICEP_DEPTH = 16
-_MANIFEST = os.path.join(".terraform", "modules", "modules.json")
+MAX_READ_DEPTH = 16  # references followed from file to file (Bicep modules calling modules)
 
 Parse = Callable[..., "tuple[ParseResult, int]"]
 
 
 def _relevant(name: str) -> bool:
     lowered = name.lower()
-    return lowered.endswith(READ_SUFFIXES) or lowered.startswith(".iacjit")
+    return lowered.endswith(registry.READ_SUFFIXES) or lowered.startswith(".iacjit")
 
 
 def _read(path: str | Path) -> bytes:
@@ -137,14 +134,14 @@ def _resolved(path: Path) -> Path:
         return path
 
 
-def _tree(paths: list[Path], excluded: set[str], index: StatIndex | None = None,
-          ) -> tuple[list[tuple[str, str]], list[str]]:
+def _tree(paths: list[Path], excluded: set[str], options: ParseOptions,
+          index: StatIndex | None = None) -> tuple[list[tuple[str, str]], list[str]]:
     """(name, digest) of every relevant file below *paths*, and those files.
 
-    A scanned *file* brings its directory's listing (every relevant name and its bytes): a
-    parse of it reads files beside it — ``terraform.tfvars``, ``*.auto.tfvars(.json)``,
-    ``<template>.parameters.json`` — and one added later, edited or deleted must change the
-    key, even when it did not exist when the entry was written.
+    A scanned *file* brings its directory's listing (every relevant name and its bytes) and
+    what its format says a parse reads or may read beside it (module directories, the module
+    manifest, parameter files): one added later, edited or deleted must change the key, even
+    when it did not exist when the entry was written.
     """
     entries: list[tuple[str, str]] = []
     found: list[str] = []
@@ -159,11 +156,7 @@ def _tree(paths: list[Path], excluded: set[str], index: StatIndex | None = None,
                         full = os.path.join(current, name)
                         found.append(full)
                         entries.append((full, _digest(full, index)))
-                if any(name.endswith(".tf") for name in files):
-                    # `terraform init` (re)writes it below a skipped directory: a module
-                    # installed or removed changes the plan.
-                    manifest = os.path.join(current, _MANIFEST)
-                    entries.append((manifest, _digest(manifest, index)))
+                entries.extend(_hidden_reads(Path(current), files, index))
         elif path.exists():
             found.append(str(path))
             entries.append((str(path), _digest(path, index)))
@@ -171,12 +164,33 @@ def _tree(paths: list[Path], excluded: set[str], index: StatIndex | None = None,
                 listed.add(path.parent)
                 entries.append(("@beside", str(path.parent)))
                 entries.extend(_listing(path.parent, index))
-            if path.suffix == ".tf":
-                manifest = os.path.join(path.parent, _MANIFEST)
-                entries.append((manifest, _digest(manifest, index)))
+            entries.extend(_reads_beside(path, options, index))
         else:
             entries.append((str(path), "missing"))
     return entries, found
+
+
+def _hidden_reads(directory: Path, names: list[str], index: StatIndex | None,
+                  ) -> list[tuple[str, str]]:
+    """Files the inputs in *directory* make a parse read below skipped directories
+    (Terraform's module manifest, which `terraform init` rewrites)."""
+    lowered = [name.lower() for name in names]
+    return [(str(hidden), _digest(hidden, index))
+            for fmt in registry.FORMATS if any(n.endswith(fmt.suffixes) for n in lowered)
+            for hidden in fmt.hidden_reads(directory)]
+
+
+def _reads_beside(path: Path, options: ParseOptions, index: StatIndex | None,
+                  ) -> list[tuple[str, str]]:
+    """What a parse of the scanned file *path* reads or may read beside it: files by their
+    bytes (or absence), directories (local modules) by their listing."""
+    entries = []
+    for read in registry.reads(path, options):
+        if read.is_dir():
+            entries.append((f"@listing:{read}", repr(_listing(read, index))))
+        else:
+            entries.append((str(read), _digest(read, index)))
+    return entries
 
 
 def _listing(directory: Path, index: StatIndex | None = None) -> list[tuple[str, str]]:
@@ -194,32 +208,30 @@ def _option_files(options: ParseOptions, index: StatIndex | None = None,
     return [(str(f), _digest(f, index)) for f in files]
 
 
-def _bicep_outside(seen: set[Path]) -> set[Path]:
-    """Files that the scanned Bicep files may read (modules, JSON) outside the tree."""
+def _followed_reads(seen: set[Path], options: ParseOptions) -> set[Path]:
+    """Files outside the tree that scanned files of a format whose parse follows references
+    (Bicep modules, loaded JSON) may read, followed from file to file."""
+
+    def follows(path: Path) -> bool:
+        fmt = registry.named(path)
+        return fmt is not None and not fmt.self_contained
+
     outside: set[Path] = set()
-    todo = [(p, 0) for p in seen if p.suffix.lower() == ".bicep"]
+    todo = [(p, 0) for p in seen if follows(p)]
     visited: set[Path] = set()
     while todo:
         path, depth = todo.pop()
-        if path in visited or depth > MAX_BICEP_DEPTH:
+        if path in visited or depth > MAX_READ_DEPTH:
             continue
         visited.add(path)
-        if not path.is_file() or path.stat().st_size > _READ_AT_MOST:
-            continue  # a FIFO would block the read; a huge file is not parsed anyway
-        try:
-            text = path.read_text(encoding="utf-8", errors="replace")
-        except OSError:
-            continue
-        for target in parameter_files(path):
-            if target not in seen:
-                outside.add(_resolved(target))
-        for reference in _BICEP_PATH.findall(text):
-            target = _resolved(path.parent / reference)
+        fmt = registry.named(path)
+        for read in fmt.reads(path, options) if fmt is not None else ():
+            target = _resolved(read)
             if not target.is_file():
                 continue
             if target not in seen:
                 outside.add(target)
-            if target.suffix.lower() == ".bicep":
+            if follows(target):
                 todo.append((target, depth + 1))
     return outside
 
@@ -241,7 +253,7 @@ class PlanKey:
     def digests(self) -> dict[str, str]:
         """Content digests of the files in the key, by absolute path (for the per-file keys)."""
         return {os.path.abspath(name): digest for name, digest in self.entries
-                if name != "@path"}
+                if not name.startswith("@")}
 
     def seen(self) -> set[Path]:
         return {_resolved(Path(p)) for p in self.files}
@@ -258,7 +270,7 @@ def plan_key(cache: cache_module.Cache | None, paths: list[Path], options: Parse
     excluded = set(excluded)
     index = StatIndex(cache)
     try:
-        tree, files = _tree(paths, excluded, index)
+        tree, files = _tree(paths, excluded, options, index)
         key = cache_module.make_key("plan", os.getcwd(), sorted(excluded), repr(options),
                                     _option_files(options, index), tree)
     except (OSError, ValueError, RecursionError):
@@ -303,7 +315,8 @@ def load_or_parse(cache: cache_module.Cache, paths: list[Path], options: ParseOp
     parses = FileParses(options, display_path, cache, digests=key.digests())
     parsed, total = parse(paths, options, excluded, progress, parses=parses)
     seen = key.seen()
-    outside = {p for p in parses.terraform_read if p not in seen} | _bicep_outside(seen)
+    outside = ({p for p in parses.terraform_read if p not in seen}
+               | _followed_reads(seen, options))
     directories = sorted({p.parent for p in outside})
     listing = [(str(d), _listing(d, key.index)) for d in directories]
     key.outside = listing

@@ -18,19 +18,14 @@ from typing import Any
 
 from iacjit.cache import store as cache_module
 from iacjit.model.raw import InputError, ParseResult
+from iacjit.parsers import registry
 from iacjit.parsers.common.options import ParseOptions
 
 MIN_POOL_FILES = 24
 MIN_POOL_BYTES = 192 * 1024
 CHUNK_FILES = 8
 
-TERRAFORM = "terraform"
-_FILE_PARSERS = {
-    "arm": "iacjit.parsers.arm.parser",
-    "bicep": "iacjit.parsers.bicep.parser",
-    "cloudformation": "iacjit.parsers.cloudformation.parser",
-    "terraform-plan": "iacjit.parsers.terraform_plan.parser",
-}
+TERRAFORM = registry.TERRAFORM.name  # per directory: a file's outcome is its syntax tree
 
 Progress = Callable[[int, int, str], None]
 Problems = list[tuple[str, "int | None", "int | None"]]
@@ -55,20 +50,14 @@ def worth_pooling(workers: int, files: int, size: int) -> bool:
 
 # ----- the work itself (runs in workers or in the parent) ---------------------------------
 def terraform_outcome(path: Path, shown: str, options: ParseOptions) -> tuple[Any, Problems]:
-    from iacjit.parsers.terraform.files import parse_tf_file
-
-    body, errors = parse_tf_file(path, shown, options.limits)
-    return body, [(e.message, e.line, e.column) for e in errors]
+    return registry.TERRAFORM.parse_file(path, shown, options)
 
 
 def file_outcome(kind: str, path: Path, display: str, options: ParseOptions) -> ParseResult:
-    import importlib
-
-    try:
-        module = importlib.import_module(_FILE_PARSERS[kind])
-    except (ImportError, KeyError):
+    fmt = registry.find(kind)
+    if fmt is None:
         return ParseResult(errors=[InputError(display, f"{kind} input is not supported yet")])
-    return module.parse_file(path, display, options)
+    return fmt.parse_file(path, display, options)
 
 
 def _outcome(job: Job) -> Any:

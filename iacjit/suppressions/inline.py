@@ -14,6 +14,8 @@ from pathlib import Path
 from typing import Any
 
 from iacjit.model.raw import CallSite, RawResource, Span
+from iacjit.parsers import registry
+from iacjit.parsers.common.format import Format
 from iacjit.suppressions.model import INLINE, Note, Suppression, parse_date
 
 MARKER = re.compile(r"iacjit:ignore\b", re.IGNORECASE)
@@ -21,8 +23,6 @@ _KEY_VALUE = re.compile(r"""(\w+)\s*=\s*(?:"([^"]*)"|'([^']*)'|(\S+))""")
 _ID = re.compile(r"[A-Za-z][A-Za-z0-9_\-]*")
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
-# Comment openers per source format; JSON inputs (ARM, CloudFormation JSON, plans) have none.
-_OPENERS = {"terraform": ("#", "//", "/*"), "bicep": ("//", "/*"), "cloudformation": ("#",)}
 
 
 def parse_directive(text: str) -> tuple[list[str], dict[str, str], list[str]]:
@@ -55,14 +55,15 @@ def parse_directive(text: str) -> tuple[list[str], dict[str, str], list[str]]:
     return ids, fields, problems
 
 
-def _comment_lines(lines: list[str], openers: tuple[str, ...], fmt: str,
+def _comment_lines(lines: list[str], openers: tuple[str, ...], decorator: str,
                    blocks: list[bool]) -> list[bool]:
-    """Per line: is it comment text (or a Bicep decorator), so part of a comment block?"""
+    """Per line: is it comment text (or a decorator, Bicep's ``@``), so part of a block?"""
     flags = []
     for line, in_block in zip(lines, blocks, strict=True):
         stripped = line.strip()
         flags.append(bool(stripped) and (
-            in_block or stripped.startswith(openers) or (fmt == "bicep" and stripped[0] == "@")))
+            in_block or stripped.startswith(openers)
+            or bool(decorator) and stripped.startswith(decorator)))
     return flags
 
 
@@ -129,15 +130,15 @@ def _nested_scope(line: int, resource: RawResource, comments: list[bool]) -> Spa
     return max(starting, key=lambda s: s.end_line) if starting else None
 
 
-def comment_suppressions(path: str, text: str, fmt: str, resources: list[RawResource],
+def comment_suppressions(path: str, text: str, fmt: Format, resources: list[RawResource],
                          notes: list[Note]) -> list[Suppression]:
     """The ``iacjit:ignore`` comments of one file, attached to its resources."""
-    openers = _OPENERS.get(fmt)
+    openers = fmt.comment_openers(path)
     if not openers or not MARKER.search(text):
         return []
     lines = text.splitlines()
     blocks = _block_states(lines) if "/*" in openers else [False] * len(lines)
-    comments = _comment_lines(lines, openers, fmt, blocks)
+    comments = _comment_lines(lines, openers, fmt.decorator, blocks)
     found: list[Suppression] = []
     for number, line in enumerate(lines, start=1):
         match = MARKER.search(line)
@@ -223,9 +224,6 @@ def metadata_suppressions(resource: RawResource, notes: list[Note]) -> list[Supp
     return result
 
 
-_TEXT_FORMATS = {"terraform", "bicep", "cloudformation"}
-
-
 def collect(resources: Iterable[RawResource], notes: list[Note],
             read=lambda p: Path(p).read_text(encoding="utf-8", errors="replace"),
             ) -> list[Suppression]:
@@ -236,17 +234,17 @@ def collect(resources: Iterable[RawResource], notes: list[Note],
     stand_ins, inside = _call_site_anchors(resources)
     for resource in [*resources, *stand_ins]:
         found.extend(metadata_suppressions(resource, notes))
-        if resource.source_format in _TEXT_FORMATS and not resource.file.lower().endswith(
-                (".json", ".template")):
+        fmt = registry.find(resource.source_format)
+        if fmt is not None and fmt.comment_openers(resource.file):
             by_file.setdefault(resource.file, []).append(resource)
     for path, located in by_file.items():
         try:
             text = read(path)
         except OSError:
             continue  # the parser read it; an unreadable file now is reported by no one twice
-        fmt = located[0].source_format
-        if fmt == "cloudformation" and text.lstrip().startswith("{"):
-            continue  # CloudFormation JSON has no comments
+        if text.lstrip().startswith("{"):
+            continue  # JSON (a CloudFormation template may be either) has no comments
+        fmt = registry.get(located[0].source_format)
         found.extend(comment_suppressions(path, text, fmt, located, notes))
     for suppression in found:
         if any(id(r) in inside for r in suppression.resources):

@@ -21,6 +21,7 @@ from iacjit.parsers.arm.expressions import (
     evaluate_tree,
     loop_count,
 )
+from iacjit.parsers.arm.format import sibling_parameters
 from iacjit.parsers.common.located_json import SourceError, load
 
 KEY_VAULT_REFERENCE = "the value is a Key Vault secret reference, read at deployment"
@@ -50,9 +51,7 @@ def parameter_values(document: Any) -> dict[str, Any]:
 
 def sibling_parameters_file(template: Path) -> Path | None:
     """``main.json`` → ``main.parameters.json`` when that file exists."""
-    name = template.name
-    stem = name[: -len(".json")] if name.lower().endswith(".json") else name
-    candidate = template.with_name(f"{stem}.parameters.json")
+    candidate = sibling_parameters(template)
     return candidate if candidate.is_file() else None
 
 

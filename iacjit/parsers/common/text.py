@@ -64,3 +64,15 @@ def read_text(path: Path, max_bytes: int) -> tuple[str, str | None]:
         line = data.count(b"\n", 0, exc.start) + 1
         column = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
         raise TextError(f"not valid UTF-8 (byte 0x{data[exc.start]:02x})", line, column) from None
+
+
+def peek_text(path: Path, max_bytes: int) -> str:
+    """The text of *path* for a cheap search (module calls, references): "" when it is not a
+    readable regular file within *max_bytes* (a FIFO would block), bad bytes replaced."""
+    try:
+        info = path.stat()
+        if not stat.S_ISREG(info.st_mode) or info.st_size > max_bytes:
+            return ""
+        return path.read_bytes().decode("utf-8", errors="replace")
+    except OSError:
+        return ""

@@ -14,8 +14,8 @@ from pathlib import Path
 
 from iacjit.model.raw import InputError
 from iacjit.parsers.common.text import TextError, read_text
+from iacjit.parsers.terraform.format import MANIFEST
 
-MANIFEST = Path(".terraform") / "modules" / "modules.json"
 INIT_HINT = "run `terraform init -backend=false` in the root before the scan"
 
 

@@ -1,0 +1,61 @@
+"""Bicep as the rest of iacjit sees it (iacjit.parsers.registry)."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from iacjit.parsers.bicep.files import parameter_files
+from iacjit.parsers.common.format import Format
+from iacjit.parsers.common.options import ParseOptions
+from iacjit.parsers.common.text import peek_text
+
+if TYPE_CHECKING:
+    from iacjit.model.raw import ParseResult
+
+_MODULE = re.compile(r"^\s*module\s+\w+\s+'(\.{0,2}/?[^':]+\.bicep)'", re.M)
+# Any quoted local path of a .bicep or .json file: modules, loadJsonContent(), ...
+_REFERENCE = re.compile(r"'((?:\.{1,2}/|/)?[^'\n:$]+\.(?:bicep|json))'")
+
+
+class Bicep(Format):
+    name = "bicep"
+    suffixes = (".bicep",)
+    read_suffixes = (".bicepparam", ".json")
+    companions = (".bicepparam", ".parameters.json")
+    # A parse follows module calls into files known only once it runs: not cached per file
+    # (the plan layer covers it) and not parsed ahead in the pool.
+    self_contained = False
+    calls_modules = True
+    decorator = "@"
+
+    def parse_file(self, path: Path, shown: str, options: ParseOptions) -> ParseResult:
+        from iacjit.parsers.bicep.parser import parse_file
+
+        return parse_file(path, shown, options)
+
+    def reads(self, path: Path, options: ParseOptions) -> list[Path]:
+        """Its parameter files (``<name>.parameters.json``, ``<name>.bicepparam``, present or
+        not, and the directory's other ``.bicepparam`` files) and every local ``.bicep`` or
+        ``.json`` path the file quotes (modules, loaded JSON)."""
+        own = [path.with_name(f"{path.stem}.parameters.json"), path.with_suffix(".bicepparam")]
+        found = [*own, *(p for p in parameter_files(path) if p not in own)]
+        text = peek_text(path, options.limits.max_file_bytes)
+        return [*found, *(path.parent / reference for reference in _REFERENCE.findall(text))]
+
+    def module_calls(self, path: Path, text: str) -> list[Path]:
+        return [(path.parent / source).resolve() for source in _MODULE.findall(text)]
+
+    def comment_openers(self, name: str) -> tuple[str, ...]:
+        return ("//", "/*")
+
+    def companion_scope(self, path: Path) -> tuple[set[Path], set[Path]]:
+        """A ``.bicepparam`` supplies the template it names (``using``), found beside it; a
+        ``<name>.parameters.json`` the template ``<name>.bicep``."""
+        if path.name.lower().endswith(".bicepparam"):
+            return set(), {path.parent}
+        return {path.with_name(path.name[: -len(".parameters.json")] + ".bicep")}, set()
+
+
+BICEP = Bicep()
