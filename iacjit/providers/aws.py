@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from iacjit.model.ports import ALL_PORTS, PortSyntaxError, port_range
+from iacjit.model.protocols import means_all_ports, normalise_protocol
 from iacjit.model.raw import RawResource
 from iacjit.model.semantic import Model, NetworkRule, SecurityGroup
 from iacjit.model.values import ResourceRef, Unknown, is_known, unknown_reason
@@ -15,8 +17,6 @@ from iacjit.providers import fields
 from iacjit.providers.fields import unique_key as _unique
 from iacjit.providers.guard import guarded
 from iacjit.providers.shape import Opaque, obj
-from iacjit.semantics.ports import ALL_PORTS, PortSyntaxError, port_range
-from iacjit.semantics.protocols import means_all_ports, normalise_protocol
 
 TF_SG = "aws_security_group"
 TF_SG_RULE = "aws_security_group_rule"

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from iacjit.model.ports import PortSyntaxError, parse_port_spec
+from iacjit.model.protocols import normalise_protocol
 from iacjit.model.raw import RawResource
 from iacjit.model.semantic import NetworkRule
 from iacjit.model.values import ResourceRef, Unknown, is_known, unknown_reason
-from iacjit.semantics.ports import PortSyntaxError, parse_port_spec
-from iacjit.semantics.protocols import normalise_protocol
 
 
 def first_present(attrs: dict[str, Any], *names: str) -> Any:

@@ -6,7 +6,7 @@ unwatched NSG) hanging off the node they fail to protect, and the cheapest fix h
 A JSON report without ``path_graph`` (older iacjit) is drawn as the straight ``path``.
 
 Every label comes from scanned files.  It is cleaned the way the comment cleans text
-(``markdown_report._neutral``: no control bytes, bidi overrides, autolinks; cut at 500
+(``iacjit.reports.neutral``: no control bytes, bidi overrides, autolinks; cut at 500
 characters), then cut to ``MAX_LABEL``.  For Mermaid every character outside a small
 allow-list becomes an entity code (``#35;``), so no quote, bracket, pipe, ``%%`` directive,
 backtick, ``<`` or newline of a label can end the label, the statement or the code fence.
@@ -21,7 +21,7 @@ from typing import Any
 
 from markupsafe import Markup
 
-from iacjit.reports.markdown_report import _neutral
+from iacjit.reports.neutral import neutral
 
 MAX_DIAGRAMS = 3  # Mermaid diagrams per chain in the comment; further targets are listed only
 MAX_RULES = 4  # rule nodes per group before "+N more rules"
@@ -32,7 +32,7 @@ KIND_PREFIX = {"entry": "", "rule": "rule ", "nic": "NIC ", "vm": "VM ", "intern
 
 
 def clean(value: Any, limit: int = MAX_LABEL) -> str:
-    text = _neutral(value)
+    text = neutral(value)
     return text if len(text) <= limit else text[:limit - 1] + "…"
 
 

@@ -16,7 +16,7 @@ from jinja2 import Environment, PackageLoader
 from markupsafe import Markup
 
 from iacjit.reports.diagrams import collapse, svg_layout
-from iacjit.reports.markdown_report import _neutral
+from iacjit.reports.neutral import neutral
 
 _SEVERITY_ORDER = {"critical": 0, "high": 1, "medium": 2, "low": 3, "info": 4}
 
@@ -26,7 +26,7 @@ def _finalize(value: Any) -> Any:
         return ""
     if isinstance(value, Markup | int | float):
         return value
-    return _neutral(value)
+    return neutral(value)
 
 
 @lru_cache(maxsize=1)
@@ -38,7 +38,7 @@ def _environment() -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.filters["t"] = _neutral
+    env.filters["t"] = neutral
     return env
 
 

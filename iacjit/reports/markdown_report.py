@@ -26,38 +26,19 @@ from markupsafe import Markup
 
 from iacjit.reports.call_sites import editable, via_text
 from iacjit.reports.locations import LinkBuilder, link_builder
+from iacjit.reports.neutral import neutral
 from iacjit.reports.paths import target_lines
 
 MARKER = "<!-- iacjit-report -->"
 MAX_CHARS = 65_000
-MAX_STRING = 500  # one scanned string never eats the comment
 
 _SEVERITY_ORDER = {"critical": 0, "high": 1, "medium": 2, "low": 3}
-_INVISIBLE = re.compile(r"[\u200b-\u200f\u202a-\u202e\u2060-\u206f\ufeff]")
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
-_WHITESPACE = re.compile(r"[\t\n\r\u2028\u2029\x85]+")
-_SCHEME = re.compile(r"(?i)\b([a-z][a-z0-9+.\-]{0,31}):(?=/)")
-_WWW = re.compile(r"(?i)\bwww\.")
 # Inline Markdown punctuation; "<>&\"'" and backticks are HTML-escaped instead. A list item's
 # content starts a new block, so "1." at the start of a value is escaped too.
 _MD_PUNCT = re.compile(r"([\\*_{}\[\]()#+\-!|~$])")
 _ORDERED = re.compile(r"^(\d+)([.)])(?=\s|$)")
 _PING = re.compile(r"([@#])|([!~%$&])(?=[0-9A-Za-z])")
 ZWJ = "\u200d"
-ZWSP = "\u200b"
-
-
-def _neutral(value: Any, multiline: bool = False) -> str:
-    """Plain text with no control bytes, invisible characters, autolinks or pings."""
-    text = "" if value is None else str(value)
-    if len(text) > MAX_STRING:
-        text = text[:MAX_STRING] + "…"
-    text = _INVISIBLE.sub("", text)
-    if not multiline:
-        text = _WHITESPACE.sub(" ", text)
-    text = _CONTROL.sub("?", text)
-    text = _SCHEME.sub(lambda m: f"{m.group(1)}:{ZWSP}", text)
-    return _WWW.sub(lambda m: m.group(0)[:3] + ZWSP + ".", text)
 
 
 def _unping(text: str) -> str:
@@ -75,7 +56,7 @@ def md(value: Any) -> Markup:
     """Escape a scanned string for inline Markdown (and the HTML that Markdown allows)."""
     if isinstance(value, Markup):
         return value
-    text = _ORDERED.sub(r"\1\\\2", _MD_PUNCT.sub(r"\\\1", _neutral(value)))
+    text = _ORDERED.sub(r"\1\\\2", _MD_PUNCT.sub(r"\\\1", neutral(value)))
     return Markup(_html_and_backticks(_unping(text)))
 
 
@@ -83,7 +64,7 @@ def h(value: Any) -> Markup:
     """Escape a scanned string for a raw-HTML block (``<summary>``): no backslashes there."""
     if isinstance(value, Markup):
         return value
-    return Markup(_html_and_backticks(_unping(_neutral(value))))
+    return Markup(_html_and_backticks(_unping(neutral(value))))
 
 
 def _safe_url(url: str) -> str:

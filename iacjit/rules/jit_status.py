@@ -11,13 +11,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from iacjit.model.ports import ports_in
+from iacjit.model.protocols import carries_tcp
 from iacjit.model.semantic import JitPolicy, Model, NetworkRule, VirtualMachine
 from iacjit.model.values import Unknown
 from iacjit.rules.base import Settings
 from iacjit.semantics.evaluation import Undecided
 from iacjit.semantics.exposure import vm_exposure
-from iacjit.semantics.ports import ports_in
-from iacjit.semantics.protocols import carries_tcp
 
 HEALTHY, UNHEALTHY, NOT_APPLICABLE, UNRESOLVED = (
     "healthy", "unhealthy", "not applicable", "unresolved")

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from iacjit.model.ports import format_ranges
 from iacjit.model.semantic import Model, NetworkRule, SecurityGroup
 from iacjit.rules.base import Finding, Rule, RuleOutput, Settings, Unresolved
 from iacjit.semantics.evaluation import Exposure, RuleVerdict, evaluate_allow
-from iacjit.semantics.ports import format_ranges
 
 RULE_ID = "zt_net_001"
 SEVERITY = "high"

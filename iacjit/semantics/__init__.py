@@ -1,1 +1,2 @@
-"""Exact network semantics shared by every rule: addresses, ports, protocols."""
+"""The analysis every rule builds on: internet sources, NSG rule evaluation in priority order,
+per-VM exposure through every layer (port and protocol values live in iacjit.model)."""

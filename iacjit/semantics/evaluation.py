@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from iacjit.model.ports import ports_in
+from iacjit.model.protocols import carries_tcp
 from iacjit.model.semantic import NetworkRule, SecurityGroup
 from iacjit.model.values import Unknown
 from iacjit.semantics.addresses import internet_families
-from iacjit.semantics.ports import ports_in
-from iacjit.semantics.protocols import carries_tcp
 
 Exposure = frozenset[tuple[int, str]]  # (port, address family)
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from iacjit.model.ports import ALL_PORTS, PortSyntaxError, parse_port_spec, port_range, ports_in
+from iacjit.model.protocols import carries_tcp, normalise_protocol
 from iacjit.semantics.addresses import IPV4, IPV6, internet_families
-from iacjit.semantics.ports import ALL_PORTS, PortSyntaxError, parse_port_spec, port_range, ports_in
-from iacjit.semantics.protocols import carries_tcp, normalise_protocol
 
 BOTH = {IPV4, IPV6}
 

@@ -6,21 +6,12 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from iacjit.parsers.arm.companions import PARAMETERS_SUFFIX, sibling_parameters
 from iacjit.parsers.common.format import Format
 from iacjit.parsers.common.options import ParseOptions
 
 if TYPE_CHECKING:
     from iacjit.model.raw import ParseResult, RawResource
-
-PARAMETERS_SUFFIX = ".parameters.json"
-
-
-def sibling_parameters(template: Path) -> Path:
-    """``main.json`` → ``main.parameters.json``, whether it exists or not."""
-    name = template.name
-    stem = name[: -len(".json")] if name.lower().endswith(".json") else name
-    return template.with_name(f"{stem}{PARAMETERS_SUFFIX}")
-
 
 class Arm(Format):
     name = "arm"

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from iacjit.model.values import Unknown
+from iacjit.parsers.arm.companions import sibling_parameters
 from iacjit.parsers.arm.expressions import (
     EvalContext,
     ExpressionError,
@@ -21,7 +22,6 @@ from iacjit.parsers.arm.expressions import (
     evaluate_tree,
     loop_count,
 )
-from iacjit.parsers.arm.format import sibling_parameters
 from iacjit.parsers.common.located_json import SourceError, load
 
 KEY_VAULT_REFERENCE = "the value is a Key Vault secret reference, read at deployment"

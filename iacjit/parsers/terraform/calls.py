@@ -15,16 +15,11 @@ from typing import TYPE_CHECKING, Any
 from iacjit.model.raw import CallSite, InputError, NotScanned
 from iacjit.model.values import Unknown
 from iacjit.parsers.terraform.evaluator import Lazy, evaluate_safely
-from iacjit.parsers.terraform.module import (
-    META_ATTRIBUTES,
-    ModuleInstance,
-    Origin,
-    expand,
-    instance_key,
-)
+from iacjit.parsers.terraform.expansion import META_ATTRIBUTES, Origin, expand, instance_key
 
 if TYPE_CHECKING:
     from iacjit.parsers.terraform import ast
+    from iacjit.parsers.terraform.module import ModuleInstance
 
 # Arguments of a module block that are Terraform's, not the module's variables.
 CALL_ARGUMENTS = {"source", "version", "providers"}
@@ -107,8 +102,7 @@ def call_module(instance: ModuleInstance, name: str) -> Any:
                         via=(*instance.origin.via, site),
                         input_sites={arg: (file, a.line) for arg, a in arguments.items()},
                         ancestors=instance.ancestors)
-        child = ModuleInstance(instance.loader, decls, origin, inputs, instance.depth + 1,
-                               instance.manifest)
+        child = instance.child(decls, origin, inputs)
         child.emit(resources, errors, not_scanned, root)
         outputs[suffix] = Lazy(f"module.{name}{suffix}", child.output)
     if "count" in attributes and "" not in outputs:

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from iacjit.model.raw import CallSite, InputError, NotScanned, RawResource, Span
+from iacjit.model.raw import InputError, NotScanned, RawResource, Span
 from iacjit.model.values import (
     DEPLOYMENT_SUBSCRIPTION,
     ResourceRef,
@@ -20,13 +20,13 @@ from iacjit.model.values import (
 )
 from iacjit.parsers.terraform import ast
 from iacjit.parsers.terraform.evaluator import Lazy, Scope, evaluate_safely
+from iacjit.parsers.terraform.expansion import META_ATTRIBUTES, Origin, expand, instance_key
 from iacjit.parsers.terraform.variables import MISSING, variable_value
 
 if TYPE_CHECKING:
     from iacjit.parsers.terraform.manifest import Manifest
     from iacjit.parsers.terraform.roots import Loader
 
-META_ATTRIBUTES = {"count", "for_each", "depends_on", "provider", "lifecycle"}
 META_BLOCKS = {"lifecycle", "provisioner", "connection", "dynamic", "timeouts"}
 
 # Data sources that stand for the deploying subscription: ids built from them still compare.
@@ -70,63 +70,6 @@ class Declarations:
 
 # A nested block to evaluate: (type, body, scope, line, end_line).
 _Nested = tuple[str, ast.Body, Scope, int, int]
-
-
-def _index_suffix(key: Any) -> str:
-    return f"[{key}]" if isinstance(key, int) else f'["{key}"]'
-
-
-def instance_key(suffix: str) -> str:
-    """The for_each key of an address suffix: ``["web"]`` -> ``web``."""
-    return suffix[2:-2]
-
-
-def expand(block: ast.Block, scope: Scope, limit: int) -> tuple[list[tuple[str, dict]], str | None]:
-    """Instances of a block with count/for_each: (address suffix, bindings), plus a problem."""
-    attrs = block.body.attributes
-    if "count" in attrs:
-        count = evaluate_safely(attrs["count"].expr, scope)
-        if not is_known(count):
-            reason = unknown_reason(count) or "count is unknown"
-            return [("", {"count": {"index": Unknown(reason)}})], None
-        try:
-            number = int(count)
-        except (TypeError, ValueError):
-            return [], f"count is not a number: {count!r}"
-        if number > limit:
-            return [("", {"count": {"index": Unknown("count exceeds the loop limit")}})], (
-                f"count {number} exceeds the limit of {limit} instances; evaluated as one "
-                "instance with an unknown index"
-            )
-        return [(_index_suffix(i), {"count": {"index": i}}) for i in range(max(number, 0))], None
-    if "for_each" in attrs:
-        each = evaluate_safely(attrs["for_each"].expr, scope)
-        if isinstance(each, list):
-            if not all(is_known(x) for x in each):
-                each = Unknown(unknown_reason(each) or "for_each is unknown")
-            else:
-                each = {str(x): x for x in each}
-        if not isinstance(each, dict):
-            reason = unknown_reason(each) or "for_each is not a map or set"
-            unknown = Unknown(reason)
-            return [("", {"each": {"key": unknown, "value": unknown}})], None
-        if len(each) > limit:
-            return [], f"for_each over {len(each)} items exceeds the limit of {limit} instances"
-        return [(_index_suffix(k), {"each": {"key": k, "value": each[k]}})
-                for k in sorted(each)], None
-    return [("", {})], None
-
-
-@dataclass(frozen=True)
-class Origin:
-    """Where a module instance sits: its address prefix, its call chain and its inputs' sites."""
-
-    prefix: str = ""
-    key: str = ""  # call names from the root, as .terraform/modules/modules.json keys them
-    via: tuple[CallSite, ...] = ()
-    # input name -> (file, line) of the argument that supplied it, for type errors
-    input_sites: dict[str, tuple[str, int | None]] = field(default_factory=dict)
-    ancestors: tuple[Path, ...] = ()  # resolved directories of the calling modules
 
 
 class ModuleInstance:
@@ -351,9 +294,14 @@ class ModuleInstance:
                 ))
             self._report_limits(errors, file, f"{self.prefix}{rtype}.{name}", block.line)
 
+    def child(self, decls: Declarations, origin: Origin, inputs: dict[str, Any],
+              ) -> ModuleInstance:
+        """The instance of a module this one calls (iacjit.parsers.terraform.calls)."""
+        return ModuleInstance(self.loader, decls, origin, inputs, self.depth + 1, self.manifest)
+
     def _call_module(self, name: str) -> Any:
         """Evaluate one module call: emit its resources, return its outputs object."""
-        from iacjit.parsers.terraform.calls import call_module  # calls imports this module
+        from iacjit.parsers.terraform.calls import call_module  # the call recurses into here
 
         return call_module(self, name)
 

@@ -18,10 +18,11 @@ from iacjit.parsers.common.options import ParseOptions
 from iacjit.parsers.common.text import TextError, read_text
 from iacjit.parsers.terraform import ast
 from iacjit.parsers.terraform.evaluator import Scope, evaluate_safely
+from iacjit.parsers.terraform.expansion import Origin
 from iacjit.parsers.terraform.files import parse_tf_file
 from iacjit.parsers.terraform.hcl import HclError, load_hcl2, parse_expression
 from iacjit.parsers.terraform.manifest import MANIFEST, Manifest, read_manifest
-from iacjit.parsers.terraform.module import Declarations, ModuleInstance, Origin
+from iacjit.parsers.terraform.module import Declarations, ModuleInstance
 
 FileParser = Callable[[Path, str], tuple["ast.Body | None", list[InputError]]]
 

@@ -33,12 +33,12 @@ CASES = [
 
 def _propagated(text: str) -> ast.Body:
     """The same Body built from python-hcl2's stock tree, with lark's propagated positions."""
-    original = ast._lines
-    ast._lines = lambda tree: (tree.meta.line, tree.meta.end_line)
+    original = hcl._lines
+    hcl._lines = lambda tree: (tree.meta.line, tree.meta.end_line)
     try:
-        return ast.body(stock_parser().parse(text + "\n").children[0])
+        return hcl.body(stock_parser().parse(text + "\n").children[0])
     finally:
-        ast._lines = original
+        hcl._lines = original
 
 
 @pytest.mark.parametrize(("text", "attributes", "blocks"), CASES)
