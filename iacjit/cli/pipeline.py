@@ -7,14 +7,31 @@ Heavy modules are imported inside the functions so ``iacjit --version`` stays fa
 from __future__ import annotations
 
 import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from iacjit.gate import EXIT_INPUT_ERROR, EXIT_OK
 
-__all__ = ["EXIT_INPUT_ERROR", "EXIT_OK", "FAIL_ON", "progress_printer", "rules", "scan_cache",
-           "selected_rules"]
+if TYPE_CHECKING:
+    from iacjit.suppressions.cli_options import ScanSetup
+
+__all__ = ["EXIT_INPUT_ERROR", "EXIT_OK", "FAIL_ON", "configure", "progress_printer", "rules",
+           "scan_cache", "selected_rules"]
 FAIL_ON = ("critical", "high", "medium", "low", "none")
+
+
+def configure(paths: list[Path], **flags: Any) -> ScanSetup:
+    """Flags > configuration file > defaults (docs/configuration.md) for a scanning command;
+    a bad configuration or baseline is one sentence and exit code 2."""
+    from iacjit.suppressions.cli_options import SetupError, setup
+
+    try:
+        return setup(click.get_current_context(), paths, **flags)
+    except SetupError as exc:
+        click.echo(f"iacjit: {exc}", err=True)
+        sys.exit(EXIT_INPUT_ERROR)
 
 
 def selected_rules(only: tuple[str, ...], skip: tuple[str, ...]) -> tuple[str, ...]:
