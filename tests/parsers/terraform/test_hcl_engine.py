@@ -15,8 +15,8 @@ import sys
 from typing import Any
 
 import pytest
-from conftest import REPO
 from hcl2.parser import parser as stock_parser
+from helpers import REPO
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from lark import Token, Tree
