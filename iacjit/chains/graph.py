@@ -36,100 +36,128 @@ def attack_graph(model: Model, vm: VirtualMachine, exposures: list[PathExposure]
                  findings: list[Finding], fix_kind: str, fix_file: str | None,
                  fix_line: int | None) -> dict[str, Any]:
     """``{"nodes": [...], "edges": [...], "fix": [node ids]}`` for one VM's exposed paths."""
-    nodes: dict[str, dict[str, Any]] = {}
-    edges: dict[tuple[str, str], dict[str, Any]] = {}
-    rule_ids: dict[tuple[int, int], str] = {}
-    group_ids: dict[str, str] = {}
+    graph = _Graph(model, vm)
+    for index, exposure in enumerate(exposures):
+        graph.add_path(index, exposure)
+    for finding in findings:
+        graph.add_control(finding)
+    fixed = [node["id"] for node in graph.nodes.values()
+             if _changed_by_fix(node, fix_kind, fix_file, fix_line)]
+    order = {"vm": 1, "control": 2}  # the path first, then the VM, then the broken controls
+    ordered = sorted(graph.nodes.values(), key=lambda n: order.get(n["kind"], 0))
+    return {"nodes": ordered, "edges": list(graph.edges.values()), "fix": fixed}
 
-    def edge(source: str, target: str, label: str = "") -> None:
-        found = edges.setdefault((source, target), {"from": source, "to": target, "label": ""})
+
+class _Graph:
+    """Nodes and edges of one VM's graph; a rule, group, entry or NIC on several paths is
+    one node."""
+
+    def __init__(self, model: Model, vm: VirtualMachine):
+        self.model = model
+        self.vm = vm
+        self.nodes: dict[str, dict[str, Any]] = {}
+        self.edges: dict[tuple[str, str], dict[str, Any]] = {}
+        self.rule_ids: dict[tuple[int, int], str] = {}
+        self.group_ids: dict[str, str] = {}
+        self.internet = _node(self.nodes, "internet", kind="internet", label="Internet")
+        self.vm_id = _node(self.nodes, "vm", kind="vm", label=vm.name, file=vm.resource.file,
+                           line=vm.resource.span.line)
+
+    def edge(self, source: str, target: str, label: str = "") -> None:
+        found = self.edges.setdefault((source, target),
+                                      {"from": source, "to": target, "label": ""})
         if label and label not in found["label"].split(", "):
             found["label"] = f"{found['label']}, {label}" if found["label"] else label
 
-    def rule_node(key: str, rule: NetworkRule, ports: list[int]) -> str:
+    def _labelled(self, kind: str, label: str, new_id: str) -> str:
+        """The node of *kind* with *label* (entries and NICs shared by paths), or a new one."""
+        found = next((n["id"] for n in self.nodes.values()
+                      if n["kind"] == kind and n["label"] == label), None)
+        return found or _node(self.nodes, new_id, kind=kind, label=label)
+
+    def rule_node(self, key: str, rule: NetworkRule, ports: list[int]) -> str:
         ident = (id(rule.resource), rule.span.line)
-        if ident not in rule_ids:
-            group = model.groups[key]
-            rule_ids[ident] = _node(
-                nodes, f"rule{len(rule_ids)}", kind="rule", label=rule.name,
+        if ident not in self.rule_ids:
+            group = self.model.groups[key]
+            self.rule_ids[ident] = _node(
+                self.nodes, f"rule{len(self.rule_ids)}", kind="rule", label=rule.name,
                 group=group.name, group_kind="NSG" if group.cloud == "azure" else "security group",
                 priority=rule.priority if isinstance(rule.priority, int) else None,
                 protocol="TCP", ports=[], file=rule.resource.file, line=rule.span.line)
-        node = nodes[rule_ids[ident]]
+        node = self.nodes[self.rule_ids[ident]]
         node["ports"] = sorted(set(node["ports"]) | set(ports))
-        return rule_ids[ident]
+        return self.rule_ids[ident]
 
-    def group_node(key: str) -> str:
-        if key not in group_ids:
-            group = model.groups[key]
-            group_ids[key] = _node(
-                nodes, f"group{len(group_ids)}", kind="group", label=group.name,
+    def group_node(self, key: str) -> str:
+        if key not in self.group_ids:
+            group = self.model.groups[key]
+            self.group_ids[key] = _node(
+                self.nodes, f"group{len(self.group_ids)}", kind="group", label=group.name,
                 group_kind="NSG" if group.cloud == "azure" else "security group",
                 file=group.resource.file, line=group.resource.span.line)
-        return group_ids[key]
+        return self.group_ids[key]
 
-    internet = _node(nodes, "internet", kind="internet", label="Internet")
-    vm_id = _node(nodes, "vm", kind="vm", label=vm.name, file=vm.resource.file,
-                  line=vm.resource.span.line)
-    for index, exposure in enumerate(exposures):
-        entry = next((n["id"] for n in nodes.values()
-                      if n["kind"] == "entry" and n["label"] == exposure.path.via), None)
-        entry = entry or _node(nodes, f"entry{index}", kind="entry", label=exposure.path.via)
-        edge(internet, entry)
+    def add_path(self, index: int, exposure: PathExposure) -> None:
+        """Internet → entry → each layer's opening rules and their groups → NIC → VM."""
+        entry = self._labelled("entry", exposure.path.via, f"entry{index}")
+        self.edge(self.internet, entry)
         previous = [entry]
         for layer in exposure.path.layers:
-            opened: dict[str, dict[int, list[int]]] = {}  # group -> rule ident -> ports
-            by_ident: dict[int, tuple[str, NetworkRule]] = {}
-            for port in exposure.ports:
-                for key, rule in exposure.rules.get(port, []):
-                    if key in layer:
-                        opened.setdefault(key, {}).setdefault(id(rule), []).append(port)
-                        by_ident[id(rule)] = (key, rule)
-            if not opened:
-                continue
-            current = []
-            for key, rules in opened.items():
-                group = group_node(key)
-                for ident, ports in rules.items():
-                    rule = rule_node(*by_ident[ident], ports)
-                    label = "TCP " + ", ".join(map(str, sorted(set(ports))))
-                    for source in previous:
-                        edge(source, rule, label)
-                    edge(rule, group)
-                current.append(group)
-            previous = current
+            previous = self._add_layer(layer, exposure, previous)
         if exposure.path.nic:
-            nic = next((n["id"] for n in nodes.values()
-                        if n["kind"] == "nic" and n["label"] == exposure.path.nic), None)
-            nic = nic or _node(nodes, f"nic{index}", kind="nic", label=exposure.path.nic)
+            nic = self._labelled("nic", exposure.path.nic, f"nic{index}")
             for source in previous:
-                edge(source, nic)
+                self.edge(source, nic)
             previous = [nic]
         for source in previous:
-            edge(source, vm_id)
+            self.edge(source, self.vm_id)
 
-    for finding in findings:
+    def _add_layer(self, layer: list[str], exposure: PathExposure,
+                   previous: list[str]) -> list[str]:
+        """The rules of one layer that open the path's ports; the layer's groups, or
+        *previous* when none of its rules is involved."""
+        opened: dict[str, dict[int, list[int]]] = {}  # group -> rule ident -> ports
+        by_ident: dict[int, tuple[str, NetworkRule]] = {}
+        for port in exposure.ports:
+            for key, rule in exposure.rules.get(port, []):
+                if key in layer:
+                    opened.setdefault(key, {}).setdefault(id(rule), []).append(port)
+                    by_ident[id(rule)] = (key, rule)
+        if not opened:
+            return previous
+        current = []
+        for key, rules in opened.items():
+            group = self.group_node(key)
+            for ident, ports in rules.items():
+                rule = self.rule_node(*by_ident[ident], ports)
+                label = "TCP " + ", ".join(map(str, sorted(set(ports))))
+                for source in previous:
+                    self.edge(source, rule, label)
+                self.edge(rule, group)
+            current.append(group)
+        return current
+
+    def add_control(self, finding: Finding) -> None:
+        """A broken control (missing JIT, unwatched group) hanging off what it fails to
+        protect: the VM, or the group."""
         kind = _CONTROL_KINDS.get(finding.rule_id)
         if kind is None:
-            continue
-        on = vm_id if kind == "jit" else group_ids.get(finding.subject)
+            return
+        on = self.vm_id if kind == "jit" else self.group_ids.get(finding.subject)
         if on is None:
-            continue
+            return
         node_id = f"{kind}-{on}"
-        _node(nodes, node_id, kind="control", control=kind, broken=True,
-              label=_CONTROL_LABELS.get((finding.rule_id, vm.cloud), finding.title),
+        _node(self.nodes, node_id, kind="control", control=kind, broken=True,
+              label=_CONTROL_LABELS.get((finding.rule_id, self.vm.cloud), finding.title),
               rule_id=finding.rule_id, message=finding.message, attached_to=on,
               file=finding.resource.file, line=finding.span.line)
-        edge(node_id, on, "missing")
+        self.edge(node_id, on, "missing")
 
-    def changed_by_fix(node: dict[str, Any]) -> bool:
-        if node["kind"] == "rule":
-            return fix_kind == "close-rules" or (
-                fix_kind == "close-rule" and (node["file"], node["line"]) == (fix_file, fix_line))
-        wanted = {"extend-jit": "jit", "add-alert": "alert", "fix-alert": "alert"}
-        return node["kind"] == "control" and wanted.get(fix_kind) == node.get("control")
 
-    fixed = [node["id"] for node in nodes.values() if changed_by_fix(node)]
-    order = {"vm": 1, "control": 2}  # the path first, then the VM, then the broken controls
-    ordered = sorted(nodes.values(), key=lambda n: order.get(n["kind"], 0))
-    return {"nodes": ordered, "edges": list(edges.values()), "fix": fixed}
+def _changed_by_fix(node: dict[str, Any], fix_kind: str, fix_file: str | None,
+                    fix_line: int | None) -> bool:
+    if node["kind"] == "rule":
+        return fix_kind == "close-rules" or (
+            fix_kind == "close-rule" and (node["file"], node["line"]) == (fix_file, fix_line))
+    wanted = {"extend-jit": "jit", "add-alert": "alert", "fix-alert": "alert"}
+    return node["kind"] == "control" and wanted.get(fix_kind) == node.get("control")

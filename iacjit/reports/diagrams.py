@@ -212,13 +212,26 @@ def svg_layout(graph: dict[str, Any]) -> dict[str, Any]:
     graph = prune(graph)
     nodes = {n["id"]: n for n in graph["nodes"]}
     fixed = set(graph.get("fix") or [])
-    controls = [n for n in graph["nodes"] if n.get("kind") == "control"]
     main = [n for n in graph["nodes"] if n.get("kind") != "control"]
-    flow = [e for e in graph.get("edges") or []
-            if e["from"] in nodes and e["to"] in nodes
-            and nodes[e["from"]].get("kind") != "control"]
+    column = _columns(main, [e for e in graph.get("edges") or []
+                             if e["from"] in nodes and e["to"] in nodes
+                             and nodes[e["from"]].get("kind") != "control"])
+    boxes, main_h = _main_boxes(main, column)
+    _control_boxes([n for n in graph["nodes"] if n.get("kind") == "control"], column, boxes,
+                   control_y=PAD + main_h + GAP_Y * 2)
+    out_nodes = [_svg_node(nodes[ident], box, ident in fixed) for ident, box in boxes.items()]
+    out_edges = [_svg_edge(e, boxes, nodes[e["from"]].get("kind") == "control")
+                 for e in graph.get("edges") or [] if e["from"] in boxes and e["to"] in boxes]
+    width = max((b["x"] for b in boxes.values()), default=0) + BOX_W + PAD
+    height = max((b["y"] for b in boxes.values()), default=0) + BOX_H + PAD
+    return {"nodes": out_nodes, "edges": out_edges, "width": round(width),
+            "height": round(height)}
+
+
+def _columns(main: list[dict[str, Any]], flow: list[dict[str, Any]]) -> dict[str, int]:
+    """Each node's column: its longest distance from the internet (the graph is acyclic)."""
     column = {n["id"]: 0 for n in main}
-    for _ in range(len(main)):  # longest path; the graph is acyclic
+    for _ in range(len(main)):
         changed = False
         for e in flow:
             if column[e["to"]] < column[e["from"]] + 1:
@@ -226,6 +239,12 @@ def svg_layout(graph: dict[str, Any]) -> dict[str, Any]:
                 changed = True
         if not changed:
             break
+    return column
+
+
+def _main_boxes(main: list[dict[str, Any]], column: dict[str, int],
+                ) -> tuple[dict[str, dict[str, Any]], float]:
+    """Positions of the path's boxes, each column centred; and the height of the tallest."""
     columns: dict[int, list[str]] = {}
     for n in main:
         columns.setdefault(column[n["id"]], []).append(n["id"])
@@ -236,7 +255,12 @@ def svg_layout(graph: dict[str, Any]) -> dict[str, Any]:
         top = PAD + (main_h - (len(members) * BOX_H + (len(members) - 1) * GAP_Y)) / 2
         for row, ident in enumerate(members):
             boxes[ident] = {"x": PAD + col * (BOX_W + GAP_X), "y": top + row * (BOX_H + GAP_Y)}
-    control_y = PAD + main_h + GAP_Y * 2
+    return boxes, main_h
+
+
+def _control_boxes(controls: list[dict[str, Any]], column: dict[str, int],
+                   boxes: dict[str, dict[str, Any]], control_y: float) -> None:
+    """Broken controls below the node they are attached to, stacked when several share it."""
     used: dict[int, int] = {}
     for n in controls:
         anchor = boxes.get(n.get("attached_to", ""))
@@ -245,42 +269,37 @@ def svg_layout(graph: dict[str, Any]) -> dict[str, Any]:
         used[col] = slot + 1
         x = (anchor["x"] if anchor else PAD) + slot * 24
         boxes[n["id"]] = {"x": x, "y": control_y + slot * (BOX_H + GAP_Y)}
-    out_nodes = []
-    for ident, box in boxes.items():
-        node = nodes[ident]
-        lines = _wrap(node_lines(node, ident in fixed))
-        first = box["y"] + BOX_H / 2 - (len(lines) - 1) * LINE_H / 2 + 4
-        out_nodes.append({
-            "id": ident, "kind": node.get("kind"), "x": box["x"], "y": box["y"],
-            "w": BOX_W, "h": BOX_H, "fix": ident in fixed,
-            "broken": node.get("kind") == "control",
-            "title": " — ".join(clean(x, 300) for x in [
-                *node_lines(node), node.get("message") or "",
-                f"{node['file']}:{node['line']}" if node.get("file") else ""] if x),
-            "lines": [{"text": t, "x": box["x"] + BOX_W / 2, "y": first + i * LINE_H}
-                      for i, t in enumerate(lines)],
-        })
-    out_edges = []
-    for e in graph.get("edges") or []:
-        if e["from"] not in boxes or e["to"] not in boxes:
-            continue
-        a, b = boxes[e["from"]], boxes[e["to"]]
-        broken = nodes[e["from"]].get("kind") == "control"
-        if broken:  # from the control's top up to the protected node's bottom
-            x1, y1 = a["x"] + BOX_W / 2, a["y"]
-            x2, y2 = b["x"] + BOX_W / 2, b["y"] + BOX_H
-            d = f"M{x1:.0f},{y1:.0f} C{x1:.0f},{y1 - 20:.0f} {x2:.0f},{y2 + 20:.0f} " \
-                f"{x2:.0f},{y2:.0f}"
-        else:
-            x1, y1 = a["x"] + BOX_W, a["y"] + BOX_H / 2
-            x2, y2 = b["x"], b["y"] + BOX_H / 2
-            mid = (x1 + x2) / 2
-            d = f"M{x1:.0f},{y1:.0f} C{mid:.0f},{y1:.0f} {mid:.0f},{y2:.0f} {x2:.0f},{y2:.0f}"
-        # Flow edges carry no label: the rule box says its ports; a broken control says why.
-        label = clean(e.get("label") or "", 40) if broken else ""
-        out_edges.append({"d": d, "broken": broken, "label": label,
-                          "lx": (x1 + x2) / 2 + 6, "ly": (y1 + y2) / 2 + 4})
-    width = max((b["x"] for b in boxes.values()), default=0) + BOX_W + PAD
-    height = max((b["y"] for b in boxes.values()), default=0) + BOX_H + PAD
-    return {"nodes": out_nodes, "edges": out_edges, "width": round(width),
-            "height": round(height)}
+
+
+def _svg_node(node: dict[str, Any], box: dict[str, Any], fix: bool) -> dict[str, Any]:
+    lines = _wrap(node_lines(node, fix))
+    first = box["y"] + BOX_H / 2 - (len(lines) - 1) * LINE_H / 2 + 4
+    return {
+        "id": node["id"], "kind": node.get("kind"), "x": box["x"], "y": box["y"],
+        "w": BOX_W, "h": BOX_H, "fix": fix,
+        "broken": node.get("kind") == "control",
+        "title": " — ".join(clean(x, 300) for x in [
+            *node_lines(node), node.get("message") or "",
+            f"{node['file']}:{node['line']}" if node.get("file") else ""] if x),
+        "lines": [{"text": t, "x": box["x"] + BOX_W / 2, "y": first + i * LINE_H}
+                  for i, t in enumerate(lines)],
+    }
+
+
+def _svg_edge(e: dict[str, Any], boxes: dict[str, dict[str, Any]], broken: bool,
+              ) -> dict[str, Any]:
+    a, b = boxes[e["from"]], boxes[e["to"]]
+    if broken:  # from the control's top up to the protected node's bottom
+        x1, y1 = a["x"] + BOX_W / 2, a["y"]
+        x2, y2 = b["x"] + BOX_W / 2, b["y"] + BOX_H
+        d = f"M{x1:.0f},{y1:.0f} C{x1:.0f},{y1 - 20:.0f} {x2:.0f},{y2 + 20:.0f} " \
+            f"{x2:.0f},{y2:.0f}"
+    else:
+        x1, y1 = a["x"] + BOX_W, a["y"] + BOX_H / 2
+        x2, y2 = b["x"], b["y"] + BOX_H / 2
+        mid = (x1 + x2) / 2
+        d = f"M{x1:.0f},{y1:.0f} C{mid:.0f},{y1:.0f} {mid:.0f},{y2:.0f} {x2:.0f},{y2:.0f}"
+    # Flow edges carry no label: the rule box says its ports; a broken control says why.
+    label = clean(e.get("label") or "", 40) if broken else ""
+    return {"d": d, "broken": broken, "label": label,
+            "lx": (x1 + x2) / 2 + 6, "ly": (y1 + y2) / 2 + 4}

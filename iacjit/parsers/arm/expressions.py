@@ -414,6 +414,8 @@ _RUNTIME_ONLY = frozenset({"reference", "resourceinfo", "listaccountsas", "lists
 
 
 def _call(node: Call, ctx: EvalContext) -> Any:
+    """A function call: special forms see their arguments unevaluated; the rest read the
+    template's context or go to the function library."""
     name = node.name
     if name == "if":
         return _fn_if(node, ctx)
@@ -426,19 +428,29 @@ def _call(node: Call, ctx: EvalContext) -> Any:
     args = [_eval(arg, ctx) for arg in node.args]
     if "." in name:
         return _fn_user(name, args, ctx)
-    if name == "parameters":
-        return _fn_named(args, ctx.parameters, "parameter")
-    if name == "variables":
-        return _fn_named(args, ctx.variables, "variable")
-    if name == "copyindex":
-        return _fn_copy_index(args, ctx)
-    if name == "lambdavariables":
-        return _fn_named([a.lower() if isinstance(a, str) else a for a in args],
-                         ctx.lambda_vars, "lambda variable")
+    if name in _CONTEXT_FUNCTIONS:
+        return _CONTEXT_FUNCTIONS[name](args, ctx)
     if name in _HIGHER_ORDER:
         if len(args) < 2:
             raise ExpressionError(f"{name}() takes an array and a lambda")
         return _fn_higher_order(name, args, ctx)
+    return _library(name, args, ctx)
+
+
+# Functions that read the template's own context rather than compute from their arguments.
+_CONTEXT_FUNCTIONS: dict[str, Callable[[list[Any], EvalContext], Any]] = {
+    "parameters": lambda args, ctx: _fn_named(args, ctx.parameters, "parameter"),
+    "variables": lambda args, ctx: _fn_named(args, ctx.variables, "variable"),
+    "copyindex": lambda args, ctx: _fn_copy_index(args, ctx),
+    "lambdavariables": lambda args, ctx: _fn_named(
+        [a.lower() if isinstance(a, str) else a for a in args], ctx.lambda_vars,
+        "lambda variable"),
+}
+
+
+def _library(name: str, args: list[Any], ctx: EvalContext) -> Any:
+    """A function of the ARM library (iacjit.parsers.arm.functions, resource ids), with its
+    arity checked and its result bounded."""
     entry = FUNCTIONS.get(name) or SCOPE_FUNCTIONS.get(name)
     if entry is None:
         return Unknown(f"function {name}() is not evaluated by iacjit")
@@ -458,6 +470,11 @@ def _call(node: Call, ctx: EvalContext) -> Any:
         raise
     except (TypeError, ValueError, OverflowError, IndexError, KeyError) as exc:
         raise ExpressionError(f"{name}(): {exc}") from None
+    return _bounded(name, result, ctx)
+
+
+def _bounded(name: str, result: Any, ctx: EvalContext) -> Any:
+    """*result* when within the limits; strings and built containers are what can grow."""
     if isinstance(result, str) and len(result) > ctx.limits.max_string_chars:
         raise ExpressionError(f"string result longer than {ctx.limits.max_string_chars} characters")
     if name in CONTAINER_BUILDERS and isinstance(result, list | dict):
