@@ -114,7 +114,7 @@ def _is_input(name: str) -> bool:
     lowered = name.lower()
     if lowered.startswith(".iacjit."):  # the configuration itself
         return False
-    return lowered.endswith(tuple(OUR_SUFFIXES)) or lowered.endswith(".tfvars")
+    return lowered.endswith((*registry.INPUT_SUFFIXES, ".tfvars"))
 
 
 def _input_files(directory: Path) -> int:

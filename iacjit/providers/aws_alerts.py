@@ -20,9 +20,6 @@ from iacjit.providers.index import ResourceIndex
 from iacjit.providers.shape import items, obj
 
 OPENING_CALLS = {"authorizesecuritygroupingress", "modifysecuritygrouprules"}
-CIS_CALLS = {"authorizesecuritygroupingress", "authorizesecuritygroupegress",
-             "revokesecuritygroupingress", "revokesecuritygroupegress",
-             "createsecuritygroup", "deletesecuritygroup"}
 ACCOUNT = "*"
 
 _TERM = re.compile(r"^\$\.eventName\s*=\s*\"?([A-Za-z0-9_*]+)\"?$")

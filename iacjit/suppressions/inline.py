@@ -161,7 +161,6 @@ def comment_suppressions(path: str, text: str, fmt: Format, resources: list[RawR
             continue
         suppression.resources = attached
         suppression.inside = inside
-        suppression.comment_line = number
         if inside:
             suppression.scope = _nested_scope(number, attached[0], comments)
         found.append(suppression)

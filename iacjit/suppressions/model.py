@@ -26,7 +26,6 @@ class Suppression:
     resource: str | None = None  # config: glob on the resource address
     path: str | None = None  # config: glob on the file path
     resources: list[Any] = field(default_factory=list)  # inline: the RawResources it concerns
-    comment_line: int | None = None  # inline comment inside a resource: scoping within it
     inside: bool = False  # inline: the comment sits inside the resource's span
     scope: Any = None  # inline, inside: the nested block (Span) the comment is about, if any
     matched: set[str] = field(default_factory=set)  # ids that matched something
