@@ -13,7 +13,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from conftest import OPEN_NSG, write_tree
+from helpers import OPEN_NSG, write_tree
 
 SECRET = "S3CR3T-CREDENTIAL"
 NSG_FROM_VAR = 'variable "nsg_name" {\n  default = "plain"\n}\n' + OPEN_NSG.replace(

@@ -16,7 +16,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from conftest import OPEN_NSG, write_tree
+from helpers import OPEN_NSG, write_tree
 
 from iacjit.cache import store as cache_module
 from iacjit.cache.store import Cache
