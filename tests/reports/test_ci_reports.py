@@ -11,7 +11,7 @@ from pathlib import Path
 
 import jsonschema
 import pytest
-from conftest import REPO
+from helpers import REPO
 from junitparser import Error, Failure, JUnitXml, Skipped
 
 from iacjit.reports import gitlab_sast_report, junit_report

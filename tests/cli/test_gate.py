@@ -4,7 +4,7 @@ fail-on-unresolved, after severity overrides, never for controls declared extern
 from __future__ import annotations
 
 import pytest
-from conftest import OPEN_NSG
+from helpers import OPEN_NSG
 
 from iacjit.gate import Gate
 from iacjit.reports.serialize import to_document

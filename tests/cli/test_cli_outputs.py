@@ -11,7 +11,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from conftest import OPEN_NSG, write_tree
+from helpers import OPEN_NSG, write_tree
 from junitparser import JUnitXml
 
 from iacjit.reports.formats import FORMATS
