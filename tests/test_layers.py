@@ -16,7 +16,7 @@ PACKAGE = REPO / "iacjit"
 LAYERS = {
     "iacjit.cli": 9, "iacjit.__main__": 9,
     "iacjit.integrations": 8,
-    "iacjit.scan": 7, "iacjit.hook": 7,
+    "iacjit.scan": 7, "iacjit.hook": 7, "iacjit.base_ref": 7,
     "iacjit.cache": 6,
     "iacjit.reports": 5, "iacjit.chains": 5, "iacjit.result": 5, "iacjit.jit_table": 5,
     "iacjit.explain": 5, "iacjit.suppressions": 5, "iacjit.config": 5, "iacjit.gate": 5,
