@@ -20,6 +20,7 @@ LAYERS = {
     "iacjit.cache": 6,
     "iacjit.reports": 5, "iacjit.chains": 5, "iacjit.result": 5, "iacjit.jit_table": 5,
     "iacjit.explain": 5, "iacjit.suppressions": 5, "iacjit.config": 5, "iacjit.gate": 5,
+    "iacjit.config_lines": 5, "iacjit.deviations": 5,
     "iacjit.rules": 4,
     "iacjit.semantics": 3,
     "iacjit.providers": 2,
