@@ -3,8 +3,10 @@
 Shared by rule ``zt_vis_010`` and the ``iacjit jit-status`` table: healthy (a JIT policy covers
 its management ports and no standing rule bypasses it), unhealthy (it sits behind an NSG and
 could use JIT but is not protected), not applicable (no NSG or firewall in front).  AWS has no
-JIT resource: an instance is healthy when nothing admits its management ports or when it has an
-access path without standing ingress (Instance Connect Endpoint, Session Manager).
+JIT resource: an instance is healthy when nothing admits its management ports, or when it has an
+access path without standing ingress (Instance Connect Endpoint, Session Manager) and no group
+admits the internet on a management port: standing internet ingress bypasses that path exactly
+as a standing Allow bypasses Azure JIT.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from iacjit.model.protocols import carries_tcp
 from iacjit.model.semantic import JitPolicy, Model, NetworkRule, VirtualMachine
 from iacjit.model.values import Unknown
 from iacjit.rules.base import Settings
+from iacjit.semantics.addresses import internet_families
 from iacjit.semantics.evaluation import Undecided
 from iacjit.semantics.exposure import vm_exposure
 
@@ -144,11 +147,21 @@ def _aws(vm: VirtualMachine, model: Model, settings: Settings) -> JitStatus:
         else:
             status.reason = "no security group admits a management port (no standing ingress)"
         return status
+    internet = [(k, r, hit) for k, r, hit in admitting if internet_families(r.sources)]
+    if internet and vm.alternatives:
+        key, rule, hit = internet[0]
+        status.category = UNHEALTHY
+        status.bypassing = [(k, r) for k, r, _ in internet]
+        status.reason = (
+            f"security group {model.groups[key].name!r} rule {rule.name!r} admits port(s) "
+            f"{', '.join(map(str, hit))} from the internet as standing ingress, which bypasses "
+            f"{' and '.join(vm.alternatives)}: remove the rule and connect through that path")
+        return status
     if vm.alternatives:
         status.reason = (f"administrators can use {' or '.join(vm.alternatives)} instead of the "
-                         "standing ingress")
+                         "standing ingress, which does not admit the internet")
         return status
-    if vm.alternative_problems:
+    if vm.alternative_problems and not internet:  # internet ingress: unprotected either way
         status.category, status.reason = UNRESOLVED, vm.alternative_problems[0]
         return status
     key, rule, hit = admitting[0]

@@ -98,7 +98,10 @@ RULE = Rule(
   JIT (existing rules keep priority over JIT's deny rules); *healthy* otherwise.
 - **AWS**: there is no JIT resource. An EC2 instance whose security groups admit 22/3389 from any
   source is unhealthy unless an EC2 Instance Connect Endpoint sits in its VPC or its instance
-  profile's role carries `AmazonSSMManagedInstanceCore` (Session Manager).
+  profile's role carries `AmazonSSMManagedInstanceCore` (Session Manager). That access path
+  counts only while no security group of the instance admits the *internet* on a management
+  port: such standing ingress bypasses it, exactly as a standing Allow bypasses Azure JIT, and
+  the instance is unhealthy (the finding names the rule and the bypassed path).
 - **Unknown values**: a JIT entry whose VM id is unknown, or an access path that cannot be
   decided, makes the VM unresolved, not healthy.
 - `iacjit jit-status` prints the categorisation of every VM.""",

@@ -46,37 +46,47 @@ def files(cidr="0.0.0.0/0", instance_extra="", extra="") -> dict[str, str]:
     return {"main.tf": BASE % {"cidr": cidr, "instance_extra": instance_extra} + extra}
 
 
+EICE_A = 'resource "aws_ec2_instance_connect_endpoint" "e" { subnet_id = aws_subnet.a.id }'
+EICE_B = 'resource "aws_ec2_instance_connect_endpoint" "e" { subnet_id = aws_subnet.b.id }'
+PROFILE = "iam_instance_profile = aws_iam_instance_profile.p.name"
+PRIVATE = "10.8.0.0/16"
+# (id, plan, category, text the finding names): an access path without standing ingress counts
+# only while no group admits the internet on a management port; otherwise it is bypassed.
 CASES = [
-    ("standing-ingress-no-alternative", files(), "unhealthy"),
-    ("private-source-still-standing", files(cidr="10.8.0.0/16"), "unhealthy"),
-    ("eice-same-vpc",
-     files(extra='resource "aws_ec2_instance_connect_endpoint" "e" { subnet_id = '
-                 'aws_subnet.a.id }'), "healthy"),
-    ("eice-other-vpc",
-     files(extra='resource "aws_ec2_instance_connect_endpoint" "e" { subnet_id = '
-                 'aws_subnet.b.id }'), "unhealthy"),
-    ("ssm-attachment",
-     files(instance_extra="iam_instance_profile = aws_iam_instance_profile.p.name",
-           extra=SSM % {"arns": "", "attached": CORE}), "healthy"),
+    ("standing-ingress-no-alternative", files(), "unhealthy", "Instance Connect Endpoint"),
+    ("private-source-still-standing", files(cidr=PRIVATE), "unhealthy",
+     "Instance Connect Endpoint"),
+    ("eice-same-vpc-private-ingress", files(cidr=PRIVATE, extra=EICE_A), "healthy", None),
+    ("eice-same-vpc-internet-ingress-bypasses", files(extra=EICE_A), "unhealthy",
+     "bypasses EC2 Instance Connect Endpoint"),
+    ("eice-other-vpc", files(cidr=PRIVATE, extra=EICE_B), "unhealthy",
+     "Instance Connect Endpoint"),
+    ("ssm-attachment-private-ingress",
+     files(cidr=PRIVATE, instance_extra=PROFILE, extra=SSM % {"arns": "", "attached": CORE}),
+     "healthy", None),
+    ("ssm-attachment-internet-ingress-bypasses",
+     files(instance_extra=PROFILE, extra=SSM % {"arns": "", "attached": CORE}),
+     "unhealthy", "bypasses Session Manager"),
     ("ssm-managed-policy-arns",
-     files(instance_extra="iam_instance_profile = aws_iam_instance_profile.p.name",
+     files(cidr=PRIVATE, instance_extra=PROFILE,
            extra=SSM % {"arns": f'managed_policy_arns = ["{CORE}"]',
-                        "attached": "arn:aws:iam::aws:policy/ReadOnlyAccess"}), "healthy"),
+                        "attached": "arn:aws:iam::aws:policy/ReadOnlyAccess"}), "healthy", None),
     ("profile-without-ssm",
-     files(instance_extra="iam_instance_profile = aws_iam_instance_profile.p.name",
+     files(cidr=PRIVATE, instance_extra=PROFILE,
            extra=SSM % {"arns": "", "attached": "arn:aws:iam::aws:policy/ReadOnlyAccess"}),
-     "unhealthy"),
+     "unhealthy", "Instance Connect Endpoint"),
 ]
 
 
-@pytest.mark.parametrize(("tf", "category"), [c[1:] for c in CASES], ids=[c[0] for c in CASES])
-def test_aws_access_paths(scan_files, tf, category):
+@pytest.mark.parametrize(("tf", "category", "text"), [c[1:] for c in CASES],
+                         ids=[c[0] for c in CASES])
+def test_aws_access_paths(scan_files, tf, category, text):
     result = scan_files(tf, rules=(ZT_VIS_010,))
     assert not result.errors and not result.unresolved
     if category == "unhealthy":
         (finding,) = result.findings
         assert finding.resource.address == "aws_instance.web"
-        assert "Instance Connect Endpoint" in finding.message
+        assert text in finding.message
     else:
         assert result.findings == []
 
@@ -170,7 +180,7 @@ def test_chain_on_aws(scan_files):
 def test_ssm_arn_with_unknown_partition_still_matches(scan_files):
     extra = SSM % {"arns": "", "attached": "arn:${data.aws_partition.current.partition}:iam::aws"
                                           ":policy/AmazonSSMManagedInstanceCore"}
-    tf = files(instance_extra="iam_instance_profile = aws_iam_instance_profile.p.name",
+    tf = files(cidr=PRIVATE, instance_extra=PROFILE,
                extra='data "aws_partition" "current" {}\n' + extra)
     result = scan_files(tf, rules=(ZT_VIS_010,))
     assert result.findings == [] and result.unresolved == []
