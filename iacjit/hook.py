@@ -1,29 +1,24 @@
-"""pre-commit support: which roots to scan for a set of changed files, and what to report.
+"""pre-commit support: the full scan, restricted to what concerns the changed files.
 
-Cross-file rules and chains need the whole plan, not the changed file alone: a standalone NSG
-rule shadows or opens what another file declares, a module is only meaningful with its caller's
-inputs.  So the hook scans the *deployment units* that contain the changed files and reports
-only what concerns them.
-
-A unit is a directory: every IaC file directly in the directory of a changed file (a Terraform
-root is one directory by definition; ARM, Bicep and CloudFormation files that sit together are
-usually deployed together, and share parameters files).  A changed Terraform module or Bicep
-module file also brings in the directories of its local callers, so the module is evaluated
-with their inputs instead of as a root with default inputs.  Subdirectories are not scanned:
-they are other roots (or modules, which their callers load anyway).
+Cross-file rules and chains need the whole plan, and since an alert in ``platform/`` may cover
+the NSGs of ``envs/prod`` (when the configuration declares that they share a subscription), a
+scan of the changed files' directories alone would disagree with ``iacjit scan``.  So the hook
+scans the repository exactly as ``iacjit scan .`` does from its root — the same deployment units
+(docs/deployment-units.md), configuration and verdicts, made cheap by the content cache — and
+shows only what concerns the changed files: results located in them, results inside an unchanged
+module called from them (placed at the call), everything of a root whose ``.tfvars`` changed, a
+template whose parameters file changed, and the chains that involve any of these.
 
 Everything here is pure (paths in, paths and documents out); the CLI does the scanning.
 """
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from iacjit.discovery import SKIP_DIRS
 from iacjit.parsers import registry
 from iacjit.reports.call_sites import call_sites
 from iacjit.rules.base import SEVERITIES
@@ -31,14 +26,13 @@ from iacjit.rules.base import SEVERITIES
 # What the hook reads: the formats' inputs, and their companions (tfvars, parameters files),
 # which are not inputs of their own but change their inputs' values.
 HOOK_SUFFIXES = (*registry.INPUT_SUFFIXES, *registry.COMPANION_SUFFIXES)
-MAX_CALLER_DEPTH = 16
 
 
 @dataclass
 class HookPlan:
     """What to scan and which results concern the changed files."""
 
-    paths: list[Path] = field(default_factory=list)  # files to give to one scan
+    paths: list[Path] = field(default_factory=list)  # what one scan reads: the repository
     changed: set[Path] = field(default_factory=set)  # resolved changed files
     concerned_files: set[Path] = field(default_factory=set)  # results located here are shown
     concerned_dirs: set[Path] = field(default_factory=set)  # ... and anywhere below these
@@ -48,75 +42,10 @@ def _is_hook_file(path: Path) -> bool:
     return path.name.lower().endswith(HOOK_SUFFIXES)
 
 
-def _iac_files(directory: Path) -> list[Path]:
-    """IaC files directly in *directory* (not below it), sorted."""
-    try:
-        entries = sorted(directory.iterdir())
-    except OSError:
-        return []
-    return [p for p in entries
-            if p.is_file() and p.name.lower().endswith(registry.INPUT_SUFFIXES)]
-
-
-def _walk(root: Path, suffix: tuple[str, ...]) -> Iterable[Path]:
-    for current, dirs, files in os.walk(root):
-        dirs[:] = sorted(d for d in dirs if d not in SKIP_DIRS and not d.startswith("."))
-        for name in sorted(files):
-            if name.lower().endswith(suffix):
-                yield Path(current) / name
-
-
-def _read(path: Path) -> str:
-    try:
-        return path.read_text(encoding="utf-8", errors="replace")
-    except OSError:
-        return ""
-
-
-def module_callers(repo_root: Path) -> dict[str, dict[Path, set[Path]]]:
-    """Local module calls in the repository, found by a cheap text search.
-
-    Per format that calls modules: module (a Terraform directory, a Bicep file) → calling
-    directories, all resolved.  Remote sources are not followed: they are not in the commit.
-    """
-    graphs: dict[str, dict[Path, set[Path]]] = {}
-    for fmt in registry.FORMATS:
-        if not fmt.calls_modules:
-            continue
-        graph = graphs.setdefault(fmt.name, {})
-        for path in _walk(repo_root, fmt.suffixes):
-            for target in fmt.module_calls(path, _read(path)):
-                graph.setdefault(target, set()).add(path.parent.resolve())
-    return graphs
-
-
-def _callers(start: set[Path], graph: dict[Path, set[Path]], keyed_by_file: bool) -> set[Path]:
-    """Directories that call *start* (module directories or files), transitively, bounded.
-
-    A caller is a directory; with Bicep (modules are files) it is itself called when a file
-    in it is a module target.
-    """
-    found: set[Path] = set()
-    frontier = set(start)
-    for _ in range(MAX_CALLER_DEPTH):
-        step: set[Path] = set()
-        for target in frontier:
-            step |= graph.get(target, set())
-            if keyed_by_file:
-                for module, callers in graph.items():
-                    if module.parent == target:
-                        step |= callers
-        step -= found | start
-        if not step:
-            break
-        found |= step
-        frontier = step
-    return found
-
-
 def plan(changed: Iterable[Path], repo_root: Path | None = None) -> HookPlan:
-    """The scan for a set of changed files (as pre-commit passes them)."""
-    root = (repo_root or Path.cwd()).resolve()
+    """The scan for a set of changed files (as pre-commit passes them, from the repository
+    root): the whole repository when any of them is IaC, nothing otherwise."""
+    root = repo_root or Path(".")
     result = HookPlan()
     for path in changed:
         if not _is_hook_file(path) or not path.is_file():
@@ -124,36 +53,17 @@ def plan(changed: Iterable[Path], repo_root: Path | None = None) -> HookPlan:
         resolved = path.resolve()
         result.changed.add(resolved)
         result.concerned_files.add(resolved)
-        for owner in registry.companion_owners(resolved):
-            # A tfvars file concerns its root, a parameters file its template.
-            files, directories = owner.companion_scope(resolved)
-            result.concerned_files |= files
-            result.concerned_dirs |= directories
-    if not result.changed:
-        return result
-    units = {p.parent for p in result.changed}
-    graphs = module_callers(root)
-    called: set[Path] = set()
-    for fmt in registry.FORMATS:
-        if fmt.name not in graphs:
-            continue
-        mine = {p for p in result.changed if p.name.lower().endswith((*fmt.suffixes,
-                                                                      *fmt.companions))}
-        start = {p.parent for p in mine} if fmt.per_directory else mine
-        units |= _callers(start, graphs[fmt.name], keyed_by_file=not fmt.per_directory)
-    for fmt in registry.FORMATS:
-        # A module file (Bicep) whose caller is scanned is evaluated through the call, with
-        # the caller's parameters; scanning it again on its own would report it with default
-        # (often missing) parameters.  (Terraform roots called as modules are skipped by the
-        # Terraform parser.)
-        if fmt.name in graphs and not fmt.per_directory:
-            called |= {m for m, callers in graphs[fmt.name].items() if callers & units}
-    seen: set[Path] = set(called)
-    for unit in sorted(units):
-        for path in _iac_files(unit):
-            if path not in seen:
-                seen.add(path)
-                result.paths.append(path)
+        name = resolved.name.lower()
+        if name.endswith((".tfvars", ".bicepparam")):
+            # Variable values change every resource of the root (and of its modules); a
+            # .bicepparam file supplies the Bicep file it names, found beside it.
+            result.concerned_dirs.add(resolved.parent)
+        elif name.endswith(".parameters.json"):
+            stem = resolved.name[: -len(".parameters.json")]
+            result.concerned_files.add(resolved.with_name(stem + ".json"))
+            result.concerned_files.add(resolved.with_name(stem + ".bicep"))
+    if result.changed:
+        result.paths = [root]
     return result
 
 

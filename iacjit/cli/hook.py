@@ -33,14 +33,16 @@ from iacjit.output_files import write_output
 @input_options
 @click.option("--config", "config_file", type=click.Path(dir_okay=False, path_type=Path),
               help="Configuration file (default: .iacjit.yaml or [tool.iacjit] in "
-                   "pyproject.toml, searched upward from the changed files' roots).")
+                   "pyproject.toml, searched upward from the repository root, as for "
+                   "`iacjit scan .`).")
 @click.option("--no-config", is_flag=True, help="Ignore configuration files.")
 @click.option("--no-cache", is_flag=True,
               help="Neither read nor write the parse cache (docs/performance.md).")
 @base_ref_option
 def hook_command(filenames, fmt, output, fail_on, exclude, config_file, no_config, no_cache,
                  base_ref, **inputs) -> None:
-    """pre-commit entry: scan the roots of the changed FILENAMES, report what concerns them."""
+    """pre-commit entry: scan the repository as `iacjit scan .` does, report what concerns
+    the changed FILENAMES."""
     import importlib
 
     from iacjit import hook
@@ -81,6 +83,6 @@ def hook_command(filenames, fmt, output, fail_on, exclude, config_file, no_confi
     else:
         click.echo(renderer.render(document, color=color_allowed(False, sys.stdout)), nl=False)
     if dropped:
-        click.echo(f"iacjit: {dropped} error(s) in unchanged files of the scanned roots were "
-                   "not reported; `iacjit scan` shows them", err=True)
+        click.echo(f"iacjit: {dropped} error(s) in unchanged files of the repository were not "
+                   "reported; `iacjit scan` shows them", err=True)
     sys.exit(code)

@@ -62,38 +62,18 @@ def _git(cwd: Path, *args: str) -> None:
 # plan / filter_document
 
 
-def test_plan_scans_the_directory_of_a_changed_file_only(tmp_path):
+def test_plan_scans_the_repository_when_iac_changed(tmp_path):
+    """The hook is the full scan restricted: it reads the repository as `iacjit scan .` does."""
     write_tree(tmp_path, {
         "env/main.tf": CLEAN_TF,
         "env/nsg.tf": VULNERABLE_TF,
-        "env/terraform.tfvars": 'x = "1"\n',
-        "env/sub/other.tf": CLEAN_TF,
         "other/main.tf": VULNERABLE_TF,
+        "README.md": "not IaC\n",
     })
     result = hook.plan([tmp_path / "env/main.tf"], tmp_path)
-    assert [p.name for p in result.paths] == ["main.tf", "nsg.tf"]
+    assert result.paths == [tmp_path]
     assert result.concerned_files == {(tmp_path / "env/main.tf").resolve()}
-
-
-def test_plan_adds_local_callers_of_a_changed_module(tmp_path):
-    write_tree(tmp_path, {
-        "live/main.tf": 'module "net" {\n  source = "../modules/net"\n}\n',
-        "modules/net/main.tf": VULNERABLE_TF,
-        "unrelated/main.tf": CLEAN_TF,
-    })
-    result = hook.plan([tmp_path / "modules/net/main.tf"], tmp_path)
-    dirs = {p.parent.name for p in result.paths}
-    assert dirs == {"live", "net"}
-
-
-def test_plan_evaluates_a_bicep_module_through_its_caller(tmp_path):
-    write_tree(tmp_path, {
-        "main.bicep": "module jump './modules/jump.bicep' = {\n  name: 'j'\n}\n",
-        "modules/jump.bicep": "param x string\n",
-    })
-    result = hook.plan([tmp_path / "modules/jump.bicep"], tmp_path)
-    assert [p.name for p in result.paths] == ["main.bicep"]
-    assert (tmp_path / "modules/jump.bicep").resolve() in result.concerned_files
+    assert hook.plan([tmp_path / "README.md"], tmp_path).paths == []
 
 
 def test_plan_tfvars_concerns_its_whole_root_and_parameters_their_template(tmp_path):
@@ -107,7 +87,6 @@ def test_plan_tfvars_concerns_its_whole_root_and_parameters_their_template(tmp_p
                        tmp_path)
     assert (tmp_path / "env").resolve() in result.concerned_dirs
     assert (tmp_path / "arm/vm.json").resolve() in result.concerned_files
-    assert hook.plan([tmp_path / "README.md"], tmp_path).paths == []
 
 
 def test_plan_bicep_parameters_concern_their_template(tmp_path):
@@ -117,7 +96,7 @@ def test_plan_bicep_parameters_concern_their_template(tmp_path):
         "bicep/main.parameters.json": "{}",
     })
     result = hook.plan([tmp_path / "bicep/prod.bicepparam"], tmp_path)
-    assert "main.bicep" in [p.name for p in result.paths]
+    assert result.paths == [tmp_path]  # the repository, which holds main.bicep
     assert (tmp_path / "bicep").resolve() in result.concerned_dirs
     result = hook.plan([tmp_path / "bicep/main.parameters.json"], tmp_path)
     assert (tmp_path / "bicep/main.bicep").resolve() in result.concerned_files
@@ -251,3 +230,68 @@ def test_hook_reads_the_repository_configuration(iacjit_bin, tmp_path):
     document = json.loads(proc.stdout)
     assert [f["severity"] for f in document["findings"]] == ["info"]
     assert proc.returncode == 0
+
+
+def _hook_json(completed: subprocess.CompletedProcess) -> dict:
+    """The JSON document the hook printed inside pre-commit's verbose output."""
+    lines = completed.stdout.splitlines()
+    start = lines.index("{")
+    end = len(lines) - lines[::-1].index("}")
+    return json.loads("\n".join(lines[start:end]))
+
+
+def _verdicts(document: dict, files: set[str] | None = None) -> dict:
+    """What the hook and the scan must agree on, restricted to results in *files*."""
+    def keep(item: dict) -> bool:
+        return files is None or item["file"] in files
+
+    def involves(chain: dict) -> bool:
+        return files is None or any(
+            t["file"] in files for t in [*chain["triggers"], *chain["targets"]])
+
+    return {
+        "findings": sorted((f["rule_id"], f["file"], f["resource"], f["unit"], f["message"])
+                           for f in document["findings"] if keep(f)),
+        "unresolved": sorted((u["rule_id"], u["file"], u["resource"], u["reason"])
+                             for u in document["unresolved"] if keep(u)),
+        "chains": sorted((c["chain_id"], tuple(t["vm"] for t in c["targets"]))
+                         for c in document["chains"] if involves(c)),
+        "units": document["units"],
+    }
+
+
+def test_hook_is_the_full_scan_restricted_on_a_monorepo(hook_repo, pre_commit_home, tmp_path,
+                                                       iacjit_bin):
+    """envs/dev, envs/prod and platform/ are three units; platform's alert reaches envs/prod
+    only (shared_accounts). The real pre-commit, on one changed file or on all of them, reports
+    exactly what `iacjit scan .` reports about those files."""
+    from test_vis_rules_terraform import alert, plan
+
+    project = tmp_path / "project"
+    write_tree(project, {
+        **{f"envs/dev/{k}": v for k, v in plan().items()},
+        **{f"envs/prod/{k}": v for k, v in plan().items()},
+        "platform/main.tf": alert(),
+        ".iacjit.yaml": "format: json\nshared_accounts:\n  - [platform, envs/prod]\n",
+    })
+    _git(project, "init", "-q")
+    _git(project, "add", "-A")
+    scan = subprocess.run([iacjit_bin, "scan", ".", "--format", "json"], cwd=project,
+                          capture_output=True, text=True, timeout=300)
+    full = json.loads(scan.stdout)
+    assert [u["unit"] for u in full["units"]] == ["envs/dev", "envs/prod", "platform"]
+    assert [(f["rule_id"], f["unit"]) for f in full["findings"]
+            if f["rule_id"] == "zt_vis_008"] == [("zt_vis_008", "envs/dev")]
+    assert _verdicts(full)["chains"] == [("CHAIN-016", ("azurerm_linux_virtual_machine.vm",))]
+
+    for files in (["envs/dev/main.tf"], ["envs/prod/main.tf"], ["platform/main.tf"]):
+        hooked = _try_repo(hook_repo, pre_commit_home, project, *files)
+        assert hooked.returncode in (0, 1), hooked.stdout + hooked.stderr
+        assert _verdicts(_hook_json(hooked)) == _verdicts(full, set(files)), files
+
+    everything = subprocess.run(
+        [sys.executable, "-m", "pre_commit", "try-repo", str(hook_repo), "iacjit", "--verbose",
+         "--all-files"], cwd=project, capture_output=True, text=True, timeout=1800,
+        env={**os.environ, **GIT_ENV, "PRE_COMMIT_HOME": str(pre_commit_home), "NO_COLOR": "1"})
+    assert everything.returncode == 1
+    assert _verdicts(_hook_json(everything)) == _verdicts(full)
