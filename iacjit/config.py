@@ -27,6 +27,8 @@ KEYS = {
     "management_ports": "a list of port numbers 1-65535 (default [22, 3389])",
     "trusted_sources": "a list of IP prefixes (CIDR) such as 198.51.100.0/24",
     "external_controls": "a list of rule ids provided outside the repository",
+    "shared_accounts": "a list of groups, each a list of deployment-unit paths or globs "
+                       "that deploy into one subscription/account, e.g. [[platform, envs/prod]]",
     "exclude": "a list of directory names or path patterns to skip",
     "format": f"one of {', '.join(FORMATS)}",
     "fail_on": f"one of {', '.join(FAIL_ON)}",
@@ -51,6 +53,7 @@ class Config:
     management_ports: frozenset[int] | None = None
     trusted_sources: tuple[str, ...] = ()
     external_controls: tuple[str, ...] = ()
+    shared_accounts: tuple[tuple[str, ...], ...] = ()  # relative to the configuration file
     exclude: tuple[str, ...] = ()
     format: str | None = None
     fail_on: str | None = None
@@ -172,6 +175,35 @@ def _trusted(reader: _Reader) -> tuple[str, ...]:
     return tuple(prefixes)
 
 
+def _shared_accounts(reader: _Reader) -> tuple[tuple[str, ...], ...]:
+    """Groups of unit paths/globs (two or more, or one glob naming several units); a pattern
+    in two groups would be ambiguous."""
+    value = reader.data.get("shared_accounts", [])
+    if not isinstance(value, list):
+        raise reader.fail("shared_accounts", KEYS["shared_accounts"], value)
+    groups: list[tuple[str, ...]] = []
+    seen: dict[str, int] = {}
+    for index, group in enumerate(value):
+        key = f"shared_accounts[{index}]"
+        if not isinstance(group, list) or not group or (
+                len(group) == 1 and not any(c in str(group[0]) for c in "*?[")):
+            raise reader.fail(key, "a list of at least two unit paths, or of globs", group)
+        patterns = []
+        for position, item in enumerate(group):
+            if not isinstance(item, str) or not item.strip() or "\\" in item \
+                    or item.strip().startswith("/") or ".." in item.split("/"):
+                raise reader.fail(f"{key}[{position}]", "a unit path or glob relative to the "
+                                  "configuration file, such as envs/prod or envs/*", item)
+            pattern = item.strip().rstrip("/")
+            if pattern in seen and seen[pattern] != index:
+                raise reader.fail(f"{key}[{position}]", "a unit named in one group only "
+                                  f"(also in shared_accounts[{seen[pattern]}])", item)
+            seen[pattern] = index
+            patterns.append(pattern)
+        groups.append(tuple(patterns))
+    return tuple(groups)
+
+
 def _suppressions(reader: _Reader) -> list[Suppression]:
     value = reader.data.get("suppressions", [])
     if not isinstance(value, list):
@@ -246,6 +278,7 @@ def parse(path: Path, data: Any) -> Config:
         management_ports=_ports(reader),
         trusted_sources=_trusted(reader),
         external_controls=reader.rule_ids("external_controls"),
+        shared_accounts=_shared_accounts(reader),
         exclude=tuple(exclude),
         format=reader.choice("format", FORMATS),
         fail_on=reader.choice("fail_on", FAIL_ON),

@@ -24,3 +24,4 @@ class ScanResult:
     jit_status: list[dict] = field(default_factory=list)  # iacjit.jit_table rows, per VM
     base: dict[str, Any] | None = None  # iacjit.base_ref: what --base-ref compared against
     policy: dict = field(default_factory=dict)  # deviations from the defaults (iacjit.deviations)
+    units: list[dict] = field(default_factory=list)  # iacjit.providers.accounts.unit_rows

@@ -150,9 +150,13 @@ def run_scan(
     *plan*: the plan's key when the caller computed it already (iacjit.cache.report).
     """
     policy = policy or Policy()
-    result = _run(list(paths), options or ParseOptions(), settings or Settings(), tuple(rules),
-                  excluded, progress, policy, cache, plan)
+    settings = settings or Settings()
+    result = _run(list(paths), options or ParseOptions(), settings, tuple(rules), excluded,
+                  progress, policy, cache, plan)
     result.policy = policy.report()
+    from iacjit.providers.accounts import Accounts, unit_rows
+
+    result.units = unit_rows(result.resources, Accounts(settings.shared_accounts))
     return result
 
 
@@ -176,7 +180,9 @@ def _run(paths: list[Path], options: ParseOptions, settings: Settings, rules: tu
 
 def _analyse(parsed: ParseResult, count: int, settings: Settings, rules: tuple[Rule, ...],
              policy: Policy, store: tuple[Cache, str, list] | None = None) -> ScanResult:
-    model = build_model(parsed.resources)
+    from iacjit.providers.accounts import Accounts
+
+    model = build_model(parsed.resources, Accounts(settings.shared_accounts))
     apply_trusted_sources(model, policy.trusted_sources)
     result = ScanResult(
         errors=parsed.errors,

@@ -19,6 +19,7 @@ from iacjit.model.raw import CallSite
 from iacjit.model.semantic import Model, NetworkRule, VirtualMachine
 from iacjit.rules.base import Finding, Settings
 from iacjit.rules.jit_status import jit_status
+from iacjit.rules.zt_vis_008 import covers
 from iacjit.semantics.exposure import PathExposure, vm_exposure
 
 
@@ -138,9 +139,10 @@ def _fix(kind: str, model: Model, ctx: _VmContext, settings: Settings) -> Fix | 
         return Fix(kind, f"Remove or restrict {_describe_rule(model, key, rule)}: it alone opens "
                          f"the path to {vm.name!r}", rule.resource.file, rule.span.line,
                    rule.resource.via)
-    if kind == "fix-alert":
+    if kind == "fix-alert":  # an alert that would cover this VM's groups once mended
         for alert in model.alerts:
-            if alert.cloud == vm.cloud and alert.problems:
+            if alert.cloud == vm.cloud and alert.problems and any(
+                    covers(alert, model.groups[key]) is not False for key in sorted(ctx.front)):
                 return Fix(kind, f"Fix {alert.kind} {alert.name!r}: {'; '.join(alert.problems)}",
                            alert.resource.file, alert.resource.span.line, alert.resource.via)
         return None

@@ -48,6 +48,10 @@ class RawResource:
     spans: dict[tuple[Any, ...], Span] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
     via: tuple[CallSite, ...] = ()  # the module calls from the root down, outermost first
+    # The subscription/account id the input places the resource in (a Terraform provider's
+    # subscription_id or assume-role ARN, an ARM nested deployment's subscriptionId), an Unknown
+    # when that value is not known, None for "the current one of its unit" (``root``).
+    account: Any = None
 
     def span_of(self, path: tuple[Any, ...]) -> Span:
         """The span of a nested declaration, falling back to the closest enclosing one."""

@@ -55,6 +55,7 @@ class SecurityGroup:
     # or by an unknown id): traffic through it is undecided, never open nor closed.
     outside: str | None = None
     scope_id: str | Unknown | None = None  # Azure resource id, lower case, for alert scopes
+    account: str | Unknown = ""  # iacjit.providers.accounts: the subscription/account it is in
 
 
 @dataclass
@@ -128,6 +129,7 @@ class ChangeAlert:
     resource: RawResource
     scopes: list[str | Unknown] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
+    account: str | Unknown = ""  # iacjit.providers.accounts: where it is deployed
 
 
 @dataclass

@@ -12,13 +12,15 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from iacjit.model.raw import RawResource
     from iacjit.model.semantic import Model
+    from iacjit.providers.accounts import Accounts
 
 
-def build_model(resources: Iterable[RawResource]) -> Model:
+def build_model(resources: Iterable[RawResource], accounts: Accounts | None = None) -> Model:
     """Translate and link *resources*.
 
     Order matters: groups before the rules declared on their own, groups before the VMs
-    behind them, VMs before the JIT policies that name them.
+    behind them, VMs before the JIT policies that name them; accounts last, once every group
+    and alert exists (*accounts* carries the units declared as sharing one).
     """
     from iacjit.model.semantic import Model
     from iacjit.providers import (
@@ -30,6 +32,7 @@ def build_model(resources: Iterable[RawResource]) -> Model:
         azure_compute,
         azure_jit,
     )
+    from iacjit.providers.accounts import Accounts
     from iacjit.providers.index import ResourceIndex
 
     model = Model()
@@ -44,4 +47,18 @@ def build_model(resources: Iterable[RawResource]) -> Model:
     azure_jit.add_policies(model, resources, index)
     azure_alerts.add_alerts(model, resources, index)
     aws_alerts.add_alerts(model, resources, index)
+    place_in_accounts(model, accounts or Accounts())
     return model
+
+
+def place_in_accounts(model: Model, accounts: Accounts) -> None:
+    """Give every group and alert its account, and put it into their Azure ids and scopes
+    (which carry the deploying-subscription marker until now)."""
+    from iacjit.providers.accounts import localise
+
+    for group in model.groups.values():
+        group.account = accounts.of(group.resource)
+        group.scope_id = localise(group.scope_id, group.account)
+    for alert in model.alerts:
+        alert.account = accounts.of(alert.resource)
+        alert.scopes = [localise(scope, alert.account) for scope in alert.scopes]

@@ -14,12 +14,14 @@ from typing import Any
 from iacjit.model.raw import RawResource
 from iacjit.model.semantic import ChangeAlert, Model
 from iacjit.model.values import (
+    DEPLOYMENT_RESOURCE_GROUP,
     DEPLOYMENT_SUBSCRIPTION,
     ResourceRef,
     Unknown,
     is_known,
     unknown_reason,
 )
+from iacjit.providers.accounts import describe, is_current, same_account
 from iacjit.providers.guard import guarded
 from iacjit.providers.index import ResourceIndex, azure_resource_id, parse_arm_id
 from iacjit.providers.shape import dig, items, obj
@@ -287,24 +289,34 @@ def scope_covers(scope: str | Unknown, target: str | Unknown | None) -> bool | U
     target_parts = [p for p in target.split("/") if p]
     if len(scope_parts) > len(target_parts):
         return False
-    undecided = False
-    for ours, theirs in zip(scope_parts, target_parts, strict=False):
+    undecided: Unknown | None = None
+    for position, (ours, theirs) in enumerate(zip(scope_parts, target_parts, strict=False)):
         if ours == theirs:
             continue
-        if {ours, theirs} & {"<deployment-subscription>", "<deployment-resource-group>"}:
-            undecided = True  # a marker may or may not be this value: keep looking for a clash
+        if position == 1 and scope_parts[0] == target_parts[0] == "subscriptions":
+            same = same_account(ours, theirs)  # two units, or a unit and a literal id
+            if same is False:
+                return False
+            undecided = undecided or (same if isinstance(same, Unknown) else None)
+            continue
+        if DEPLOYMENT_RESOURCE_GROUP in (ours, theirs):
+            # the marker may or may not be this group: keep looking for a clash
+            undecided = undecided or Unknown(
+                f"whether {describe_scope(scope)} covers {describe_scope(target)} depends on "
+                "where the template is deployed (its resource group)")
             continue
         return False
-    if undecided:
-        return Unknown(f"whether {scope} covers {target} depends on where the template is "
-                       "deployed")
-    return True
+    return undecided or True
 
 
 def describe_scope(scope: str | Unknown) -> str:
+    """A scope or id for messages: a unit's current subscription is said in words."""
     if isinstance(scope, Unknown):
         return str(scope)
-    parsed = parse_arm_id(scope)
-    if parsed is None and scope.startswith("/subscriptions/"):
-        return "the deploying subscription" if DEPLOYMENT_SUBSCRIPTION in scope else scope
+    parts = scope.split("/")
+    if len(parts) > 2 and parts[1] == "subscriptions" and is_current(parts[2]):
+        unit = describe(parts[2]).replace("account", "subscription")
+        return unit if len(parts) == 3 else f"{'/'.join(parts[3:])} in {unit}"
+    if parse_arm_id(scope) is None and DEPLOYMENT_SUBSCRIPTION in scope:
+        return "the deploying subscription"
     return scope

@@ -54,6 +54,7 @@ def finding(item: Finding) -> dict[str, Any]:
         "end_line": item.span.end_line,
         "evidence": plain(item.evidence),
         "via": via(item.resource),
+        "unit": item.resource.root or ".",
         "suppressed": item.suppressed,
         "suppression": item.suppression,
         "fingerprint": item.fingerprint,
@@ -76,6 +77,7 @@ def unresolved(item: Unresolved) -> dict[str, Any]:
         "end_line": item.span.end_line,
         "reason": item.reason,
         "via": via(item.resource),
+        "unit": item.resource.root or ".",
     }
 
 
@@ -112,6 +114,7 @@ def chain(hit: ChainHit) -> dict[str, Any]:
                 "file": t.vm.resource.file,
                 "line": t.vm.resource.span.line,
                 "end_line": t.vm.resource.span.end_line,
+                "unit": t.vm.resource.root or ".",
                 "via": via(t.vm.resource),
                 "ports": t.ports,
                 "path": t.path,
@@ -182,6 +185,7 @@ def to_document(result: ScanResult, exit_code: int) -> dict[str, Any]:
         "policy": result.policy or {"configuration": None, "deviations": []},
         "jit_status": result.jit_status,
         **({"base": result.base} if result.base is not None else {}),
+        "units": result.units,
         "summary": {
             "files_scanned": result.files_scanned,
             "resources": len(result.resources),

@@ -19,11 +19,14 @@ class Settings:
 
     management_ports: frozenset[int] = frozenset({22, 3389})
     external_controls: frozenset[str] = frozenset()  # rule ids satisfied outside the plan
+    # groups of deployment-unit paths/globs that deploy into one subscription/account
+    shared_accounts: tuple[tuple[str, ...], ...] = ()
 
     def cache_key(self) -> tuple:
         """The settings in a stable order (a frozenset of strings repr()s in hash order,
         which changes between processes): part of the analysis and report cache keys."""
-        return (sorted(self.management_ports), sorted(self.external_controls))
+        return (sorted(self.management_ports), sorted(self.external_controls),
+                self.shared_accounts)
 
 
 @dataclass

@@ -10,6 +10,7 @@ from collections.abc import Iterator
 
 from iacjit.model.semantic import ChangeAlert, Model, SecurityGroup
 from iacjit.model.values import Unknown
+from iacjit.providers.accounts import describe, same_account
 from iacjit.providers.azure_alerts import describe_scope, scope_covers
 from iacjit.rules.base import Finding, Rule, RuleOutput, Settings, Unresolved
 
@@ -19,13 +20,14 @@ TITLE = "No effective alert on NSG rule writes"
 ACCOUNT = "*"
 
 
-def _covers(alert: ChangeAlert, group: SecurityGroup) -> bool | Unknown:
+def covers(alert: ChangeAlert, group: SecurityGroup) -> bool | Unknown:
     """True if any scope covers the group; Unknown if one might; else False."""
     undecided: Unknown | None = None
     for scope in alert.scopes:
         if scope == ACCOUNT and group.cloud == "aws":
-            return True
-        verdict = scope_covers(scope, group.scope_id) if group.cloud == "azure" else False
+            verdict = same_account(alert.account, group.account)
+        else:
+            verdict = scope_covers(scope, group.scope_id) if group.cloud == "azure" else False
         if verdict is True:
             return True
         if isinstance(verdict, Unknown):
@@ -33,23 +35,36 @@ def _covers(alert: ChangeAlert, group: SecurityGroup) -> bool | Unknown:
     return undecided or False
 
 
+def _out_of_scope(alert: ChangeAlert, group: SecurityGroup) -> str:
+    """Why a working alert misses the group; another account says which and what to declare."""
+    if group.cloud == "aws" and ACCOUNT in alert.scopes:
+        shown = f"account-wide in {describe(alert.account)}"
+    else:
+        shown = ", ".join(describe_scope(s) for s in alert.scopes) or "nothing"
+    if alert.resource.root != group.resource.root and same_account(
+            alert.account, group.account) is False:
+        return (f"its scope ({shown}) does not cover this group, which deployment unit "
+                f"{group.resource.root} places in {describe(group.account)} (declare "
+                "shared_accounts if both units deploy into one subscription/account)")
+    return f"its scope ({shown}) does not cover this group"
+
+
 def _verdict(group: SecurityGroup, alerts: list[ChangeAlert]) -> tuple[str, list[str], str | None]:
     """("covered"|"uncovered"|"unresolved", reasons, covering alert name)."""
     reasons: list[str] = []
     unknown: list[str] = []
     for alert in alerts:
-        covers = _covers(alert, group)
+        reach = covers(alert, group)
         label = f"{alert.kind} {alert.name!r}"
-        if covers is True and not alert.problems:
+        if reach is True and not alert.problems:
             return "covered", [], alert.name
-        if covers is False:
-            shown = ", ".join(describe_scope(s) for s in alert.scopes) or "nothing"
-            reasons.append(f"{label}: its scope ({shown}) does not cover this group")
-        elif isinstance(covers, Unknown):
+        if reach is False:
+            reasons.append(f"{label}: {_out_of_scope(alert, group)}")
+        elif isinstance(reach, Unknown):
             if alert.problems:
                 reasons.append(f"{label}: {'; '.join(alert.problems)}")
             else:
-                unknown.append(f"{label}: {covers.reason}")
+                unknown.append(f"{label}: {reach.reason}")
         else:
             reasons.append(f"{label}: {'; '.join(alert.problems)}")
     if unknown:
@@ -151,8 +166,12 @@ RULE = Rule(
   `containsAny`), without a level/status/caller filter, with at least one action group, and with
   a scope covering the NSG: a subscription id covers every NSG in it, a resource-group id only that
   group. `subscription().id`, `data.azurerm_subscription.current.id` and
-  `/subscriptions/${data.azurerm_client_config.current.subscription_id}` are the deploying
-  subscription and cover every NSG of the plan; a literal subscription id is unresolved.
+  `/subscriptions/${data.azurerm_client_config.current.subscription_id}` are the current
+  subscription of the alert's deployment unit: they cover the NSGs of that unit (and of units
+  declared as sharing it with `shared_accounts`), not those of another Terraform root or template.
+  A literal subscription id covers the NSGs placed in it (a provider's `subscription_id`, a
+  nested deployment's `subscriptionId`); compared with a unit's current subscription it is
+  unresolved ([deployment units](../deployment-units.md)).
 - **Azure policy**: an assignment (not `DoNotEnforce`) of a definition whose rule targets
   `Microsoft.Network/networkSecurityGroups/securityRules` with effect Deny (or the landing-zone
   `Deny-MgmtPorts-From-Internet`) also satisfies the rule.
@@ -160,9 +179,12 @@ RULE = Rule(
   `AuthorizeSecurityGroupIngress` or `ModifySecurityGroupRules` without `&&` narrowing, with a
   CloudWatch alarm on its metric that has an enabled action; or an enabled EventBridge rule with
   `source: aws.ec2`, `detail-type: AWS API Call via CloudTrail` and those event names, with a
-  target. Both cover every security group of the account.
+  target. Both cover every security group of their account: the same deployment unit, units
+  declared as sharing one with `shared_accounts`, or the same literal account id (a provider's
+  `assume_role` ARN or single `allowed_account_ids` entry).
 - **One finding per NSG/security group** of the plan that nothing effective covers, located at
-  the group, with every reason found (none exists / disabled / wrong operation / scope / no action).
+  the group, with every reason found (none exists / disabled / wrong operation / scope / no action
+  / another subscription or account, naming the group's deployment unit).
 - **Controls outside the repository**: `--external-control zt_vis_008` turns the findings into
   informational notes (severity `info`) — stated, never silently passed.""",
     peer_mistakes="""\

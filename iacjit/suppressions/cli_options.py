@@ -7,6 +7,7 @@ the file's ``enable`` list and re-enables a rule the file disables.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -53,6 +54,23 @@ def _given(ctx: Any, name: str) -> bool:
     return source not in (None, ParameterSource.DEFAULT)
 
 
+def _shared(config: Config) -> tuple[tuple[str, ...], ...]:
+    """``shared_accounts`` as unit paths the scan shows (relative to the working directory),
+    since the file names them relative to itself."""
+    if config.path is None or not config.shared_accounts:
+        return config.shared_accounts
+    base = config.path.resolve().parent
+    cwd = Path.cwd().resolve()
+
+    def shown(pattern: str) -> str:
+        try:
+            return (base / pattern).relative_to(cwd).as_posix()
+        except ValueError:
+            return Path(os.path.relpath(base / pattern, cwd)).as_posix()
+
+    return tuple(tuple(shown(p) for p in group) for group in config.shared_accounts)
+
+
 def setup(ctx: Any, paths: list[Path], *, fmt: str, fail_on: str,
           only_rules: tuple[str, ...], skip_rules: tuple[str, ...], exclude: tuple[str, ...],
           external_controls: tuple[str, ...], config_file: Path | None = None,
@@ -66,8 +84,10 @@ def setup(ctx: Any, paths: list[Path], *, fmt: str, fail_on: str,
     wanted = {r.lower() for r in only_rules}
     skip = tuple(dict.fromkeys([*skip_rules, *(r for r in config.disable if r not in wanted)]))
     controls = frozenset(c.lower() for c in (*config.external_controls, *external_controls))
-    settings = Settings(external_controls=controls) if config.management_ports is None else \
-        Settings(management_ports=config.management_ports, external_controls=controls)
+    settings = Settings(external_controls=controls, shared_accounts=_shared(config)) \
+        if config.management_ports is None else \
+        Settings(management_ports=config.management_ports, external_controls=controls,
+                 shared_accounts=_shared(config))
     loaded: Baseline | None = None
     baseline_file = baseline or config.baseline
     if baseline_file is not None and create_baseline is None:

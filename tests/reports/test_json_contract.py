@@ -8,12 +8,13 @@ import subprocess
 from helpers import OPEN_NSG, write_tree
 
 TOP_LEVEL = {"version", "tool", "findings", "chains", "unresolved", "errors", "not_scanned",
-             "jit_status", "summary", "warnings", "policy"}
+             "jit_status", "summary", "warnings", "policy", "units"}
 DEVIATION = {"kind", "subject", "detail", "source", "file", "line"}
 FINDING = {"rule_id", "severity", "title", "message", "resource", "resource_type", "file", "line",
-           "end_line", "evidence", "via", "suppressed", "suppression", "fingerprint"}
+           "end_line", "evidence", "via", "unit", "suppressed", "suppression", "fingerprint"}
 UNRESOLVED = {"rule_id", "resource", "resource_type", "file", "line", "end_line", "reason",
-              "via", "severity", "failing"}
+              "via", "unit", "severity", "failing"}
+UNIT = {"unit", "formats", "resources", "accounts", "shared_with"}
 ERROR = {"file", "line", "column", "message"}
 SUMMARY = {"files_scanned", "resources", "findings", "chains", "by_severity", "suppressed",
            "unresolved",
@@ -41,6 +42,11 @@ def test_contract(iacjit_bin, tmp_path):
     assert (finding["file"], finding["line"], finding["end_line"]) == ("main.tf", 4, 12)
     assert finding["evidence"]["ports"] == [22] and finding["evidence"]["rule"] == "ssh"
     assert finding["suppressed"] is False
+    assert finding["unit"] == "."  # the Terraform root the scan started in
+    (unit,) = document["units"]
+    assert set(unit) == UNIT
+    assert unit == {"unit": ".", "formats": ["terraform"], "resources": 2,
+                    "accounts": ["the current account of deployment unit ."], "shared_with": []}
     (unresolved,) = document["unresolved"]
     assert set(unresolved) == UNRESOLVED and "v" in unresolved["reason"]
     assert (unresolved["severity"], unresolved["failing"]) == ("high", False)

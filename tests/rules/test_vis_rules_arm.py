@@ -529,10 +529,18 @@ def test_nsg_write_alert(scan_files, resources, verdict, reason):
     assert target[0].resource.type == "Microsoft.Network/networkSecurityGroups"
 
 
-def test_alert_in_another_file_covers_every_nsg_of_the_plan(scan_files):
+@pytest.mark.parametrize(("shared", "covered"), [
+    ((), False),  # two top-level templates: two deployments, two subscriptions as far as known
+    ((("app", "platform"),), True),
+], ids=["separate-units", "declared-shared"])
+def test_alert_in_another_template_covers_its_nsgs_only_when_shared(scan_files, shared,
+                                                                     covered):
     result = scan_files({"app/main.json": template(*web()),
-                         "platform/alerts.json": template(action_group(), alert())})
-    assert not outputs(result, "zt_vis_008")[0]
+                         "platform/alerts.json": template(action_group(), alert())},
+                        settings=Settings(shared_accounts=shared))
+    findings, unresolved = outputs(result, "zt_vis_008")
+    assert not unresolved
+    assert (not findings) is covered
 
 
 def test_resource_group_filter_is_a_group_name(scan_files):
@@ -548,12 +556,13 @@ def test_resource_group_filter_is_a_group_name(scan_files):
     result = scan_files({
         "alerts.json": template(action_group(), alert(
             [*STANDARD_CONDITION, leaf("resourceGroup", "web-rg")])),
-        "tf/web.tf": terraform.format("web"), "tf/db.tf": terraform.format("db")})
+        "tf/web.tf": terraform.format("web"), "tf/db.tf": terraform.format("db")},
+        settings=Settings(shared_accounts=(("alerts.json", "tf"),)))
     findings, unresolved = outputs(result, "zt_vis_008")
     assert not unresolved
     assert [f.evidence["security_group"] for f in findings] == ["db"]
-    assert "its scope (/subscriptions/<deployment-subscription>/resourcegroups/web-rg) " \
-           "does not cover this group" in findings[0].message
+    assert "its scope (resourcegroups/web-rg in the current subscription of deployment unit " \
+           "alerts.json + tf) does not cover this group" in findings[0].message
 
 
 def test_one_finding_per_uncovered_nsg_with_every_reason(scan_files):

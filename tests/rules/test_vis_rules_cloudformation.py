@@ -143,6 +143,7 @@ def outputs(result, rule_id: str) -> tuple[list, list]:
 
 
 WATCHED = event_rule()
+PRIVATE = "10.0.0.0/8"
 
 
 # ----- zt_vis_010: access without standing ingress -------------------------------------------
@@ -155,20 +156,30 @@ ACCESS_CASES = [
      "unhealthy", "standing ingress"),
     ("healthy-no-ingress", [network(), group(port=443), instance(), WATCHED], "healthy",
      "no security group admits a management port"),
-    ("healthy-eice-same-vpc", web(endpoint(), WATCHED), "healthy",
+    ("healthy-eice-same-vpc", web(endpoint(), WATCHED, source=PRIVATE), "healthy",
      "EC2 Instance Connect Endpoint Eice"),
+    ("unhealthy-eice-bypassed-by-internet-ingress", web(endpoint(), WATCHED), "unhealthy",
+     "from the internet as standing ingress, which bypasses EC2 Instance Connect Endpoint Eice"),
     ("healthy-eice-other-subnet-same-vpc",
      web({"Other": {"Type": "AWS::EC2::Subnet", "Properties": {
-         "VpcId": ref("Vpc"), "CidrBlock": "10.0.2.0/24"}}}, endpoint(ref("Other")), WATCHED),
+         "VpcId": ref("Vpc"), "CidrBlock": "10.0.2.0/24"}}}, endpoint(ref("Other")), WATCHED,
+         source=PRIVATE),
      "healthy", "EC2 Instance Connect Endpoint Eice"),
     ("unhealthy-eice-other-vpc",
      web(network("OtherVpc", "OtherSubnet"), endpoint(ref("OtherSubnet")), WATCHED),
      "unhealthy", "no access path avoids it"),
-    ("unresolved-eice-subnet-outside-plan", web(endpoint("subnet-0abc"), WATCHED),
+    ("unresolved-eice-subnet-outside-plan", web(endpoint("subnet-0abc"), WATCHED,
+                                                source=PRIVATE),
      "unresolved", "cannot tell whether Eice serves this instance's VPC"),
+    # Internet ingress bypasses any access path, so an undecidable one decides nothing.
+    ("unhealthy-internet-ingress-whatever-the-endpoint", web(endpoint("subnet-0abc"), WATCHED),
+     "unhealthy", "no access path avoids it"),
     ("healthy-ssm-instance-profile", web(ssm_profile([SSM_ARN]), WATCHED,
-                                         profile=ref("Profile")),
+                                         profile=ref("Profile"), source=PRIVATE),
      "healthy", "Session Manager (instance profile Profile)"),
+    ("unhealthy-ssm-bypassed-by-internet-ingress", web(ssm_profile([SSM_ARN]), WATCHED,
+                                                       profile=ref("Profile")),
+     "unhealthy", "which bypasses Session Manager (instance profile Profile)"),
     ("unhealthy-profile-without-ssm",
      web(ssm_profile(["arn:aws:iam::aws:policy/ReadOnlyAccess"]), WATCHED,
          profile=ref("Profile")),
@@ -178,15 +189,15 @@ ACCESS_CASES = [
     ("healthy-ssm-arn-with-partition",
      web(ssm_profile([{"Fn::Sub": "arn:${AWS::Partition}:iam::aws:policy/"
                                   "AmazonSSMManagedInstanceCore"}]), WATCHED,
-         profile=ref("Profile")),
+         profile=ref("Profile"), source=PRIVATE),
      "healthy", "Session Manager (instance profile Profile)"),
     # An unknown policy name still decides nothing.
     ("unresolved-ssm-arn-unknown-name",
      web(ssm_profile([{"Fn::Sub": "arn:aws:iam::aws:policy/${AWS::StackName}"}]), WATCHED,
-         profile=ref("Profile")),
+         profile=ref("Profile"), source=PRIVATE),
      "unresolved", "a managed policy of instance profile Profile is unknown"),
     ("unresolved-profile-unknown",
-     web(WATCHED, profile={"Fn::ImportValue": "shared-profile"}), "unresolved",
+     web(WATCHED, profile={"Fn::ImportValue": "shared-profile"}, source=PRIVATE), "unresolved",
      "is outside the plan"),
 ]
 
@@ -203,7 +214,7 @@ def test_access_without_standing_ingress(scan_files, tmp_path, parts, category, 
     assert len(unresolved) == (category == "unresolved")
     for finding in findings:
         assert finding.message.startswith("EC2 instance 'Web': ")
-        assert "EC2 Instance Connect Endpoint in its VPC or Session Manager" in finding.message
+        assert reason in finding.message
 
 
 def test_ssm_profile_in_yaml_with_short_tags(scan_files, tmp_path):
@@ -220,7 +231,7 @@ def test_ssm_profile_in_yaml_with_short_tags(scan_files, tmp_path):
               GroupDescription: ssh
               VpcId: !Ref Vpc
               SecurityGroupIngress:
-                - {{IpProtocol: tcp, FromPort: 22, ToPort: 22, CidrIp: 0.0.0.0/0}}
+                - {{IpProtocol: tcp, FromPort: 22, ToPort: 22, CidrIp: 10.0.0.0/8}}
           Role:
             Type: AWS::IAM::Role
             Properties:
@@ -309,10 +320,15 @@ def test_security_group_change_alert(scan_files, parts, verdict, reason):
     assert reason in finding.message
 
 
-def test_alert_in_another_stack_covers_the_account(scan_files):
+@pytest.mark.parametrize(("shared", "covered"), [
+    ((), False),  # two stacks: two deployments, two accounts as far as anyone knows
+    ((("app.json", "security.json"),), True),
+], ids=["separate-units", "declared-shared"])
+def test_alert_in_another_stack_covers_its_account_only(scan_files, shared, covered):
     result = scan_files({"app.json": template(*web()),
-                         "security.json": template(metric_filter())})
-    assert not outputs(result, "zt_vis_008")[0]
+                         "security.json": template(metric_filter())},
+                        settings=Settings(shared_accounts=shared))
+    assert (not outputs(result, "zt_vis_008")[0]) is covered
 
 
 # ----- CHAIN-016 -----------------------------------------------------------------------------
@@ -338,19 +354,28 @@ def test_chain_fires_per_instance_where_all_three_coincide(scan_files):
     assert len(outputs(result, "zt_vis_010")[0]) == 2  # both lack an alternative
 
 
-def test_chain_skips_an_instance_with_session_manager(scan_files):
-    parts = two_instances(ssm_profile([SSM_ARN]))
+@pytest.mark.parametrize(("source", "targets"), [
+    ("0.0.0.0/0", ["Web"]),  # internet ingress bypasses Session Manager: the chain forms
+    ("10.0.0.0/8", None),    # no internet rule: no step 1, and SSM is the access path
+], ids=["internet-ingress-bypasses-ssm", "private-ingress"])
+def test_chain_with_session_manager(scan_files, source, targets):
+    parts = two_instances(ssm_profile([SSM_ARN]), source=source)
     parts[3] = instance(profile=ref("Profile"))  # Web gets SSM; Internal stays unreachable
     result = scan_files({"stack.json": template(*parts)})
-    assert chain_targets(result) is None
+    assert chain_targets(result) == targets
+
+
+def test_chain_with_instance_connect_endpoint_and_internet_ingress(scan_files):
+    """The endpoint is no just-in-time path while the group admits the internet on 22."""
+    result = scan_files({"stack.json": template(*two_instances(endpoint()))})
+    assert chain_targets(result) == ["Web"]
 
 
 @pytest.mark.parametrize(("extra", "source"), [
     ((event_rule(),), "0.0.0.0/0"),                    # alert added
     ((metric_filter(),), "0.0.0.0/0"),                 # or the CIS 4.10 filter + alarm
-    ((endpoint(),), "0.0.0.0/0"),                      # no-ingress access path added
     ((), "10.0.0.0/8"),                                # internet rule closed
-], ids=["eventbridge", "metric-filter", "instance-connect-endpoint", "close-rule"])
+], ids=["eventbridge", "metric-filter", "close-rule"])
 def test_chain_broken_by_fixing_any_one_step(scan_files, extra, source):
     result = scan_files({"stack.json": template(*two_instances(*extra, source=source))})
     assert chain_targets(result) is None

@@ -342,11 +342,15 @@ resource "azurerm_network_interface_security_group_association" "other" {
         chain.targets[0].vm.key]
 
 
-def test_chain_across_directories(scan_files):
-    """An alert in platform/ covers the NSG in workloads/ when both are scanned together."""
+def test_chain_across_units_needs_shared_accounts(scan_files):
+    """An alert in the root platform/ covers the NSG of the root workloads/ only when the
+    configuration says both deploy into one subscription (docs/deployment-units.md)."""
     files = {f"workloads/{k}": v for k, v in plan().items()}
     files["platform/alert.tf"] = alert()
-    together = scan_files(files, rules=ALL3, paths=["workloads", "platform"])
+    apart = scan_files(files, rules=ALL3, paths=["workloads", "platform"])
+    assert [t.vm.name for c in apart.chains for t in c.targets] == ["web-vm"]
+    shared = Settings(shared_accounts=(("platform", "workloads"),))
+    together = scan_files({}, rules=ALL3, paths=["workloads", "platform"], settings=shared)
     assert together.chains == []
-    alone = scan_files({}, rules=ALL3, paths=["workloads"])
+    alone = scan_files({}, rules=ALL3, paths=["workloads"], settings=shared)
     assert len(alone.chains) == 1

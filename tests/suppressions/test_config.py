@@ -72,6 +72,9 @@ def test_every_key(tmp_path):
         management_ports: [22, 3389, 5985, 5986]
         trusted_sources: [198.51.100.0/24]
         external_controls: [zt_vis_008]
+        shared_accounts:
+          - [platform, envs/prod]
+          - ["regions/*"]
         exclude: [legacy]
         format: sarif
         fail_on: medium
@@ -88,6 +91,7 @@ def test_every_key(tmp_path):
     assert config.management_ports == frozenset({22, 3389, 5985, 5986})
     assert config.severity == {"zt_net_001": "critical"}
     assert config.baseline == tmp_path / ".iacjit-baseline.json"
+    assert config.shared_accounts == (("platform", "envs/prod"), ("regions/*",))
     (suppression,) = config.suppressions
     assert suppression.ids == ("zt_net_001", "CHAIN-016")
     assert suppression.expires.isoformat() == "2027-03-31"
@@ -111,6 +115,13 @@ def test_every_key(tmp_path):
     ("suppressions: [{id: zt_nope}]\n", "suppressions[0].id", "rule or chain id"),
     ("suppressions: [{reason: x}]\n", "suppressions[0].id", "rule or chain id"),
     ("suppressions: [{id: zt_net_001, why: x}]\n", "suppressions[0].why", "one of the keys"),
+    ("shared_accounts: platform\n", "shared_accounts", "list of groups"),
+    ("shared_accounts: [platform, envs/prod]\n", "shared_accounts[0]", "at least two"),
+    ("shared_accounts: [[platform]]\n", "shared_accounts[0]", "at least two"),
+    ("shared_accounts: [[platform, 3]]\n", "shared_accounts[0][1]", "unit path or glob"),
+    ("shared_accounts: [[platform, /abs]]\n", "shared_accounts[0][1]", "relative to the"),
+    ("shared_accounts: [[a, ../b]]\n", "shared_accounts[0][1]", "relative to the"),
+    ("shared_accounts: [[a, b], [b, c]]\n", "shared_accounts[1][0]", "one group only"),
     ("- just a list\n", None, "mapping"),
     ("format: [unclosed\n", None, "invalid YAML"),
 ])
@@ -126,6 +137,26 @@ def test_validation_errors(tmp_path, text, key, expected):
 
 
 # --- through the installed CLI --------------------------------------------------------------
+
+def test_shared_accounts_are_relative_to_the_configuration_file(iacjit_bin, tmp_path):
+    """Scanned from a subdirectory, the units still match the file's paths."""
+    from test_vis_rules_terraform import alert, plan
+
+    write_tree(tmp_path, {
+        "infra/.iacjit.yaml": "shared_accounts: [[platform, envs/prod]]\n",
+        **{f"infra/envs/prod/{k}": v for k, v in plan().items()},
+        "infra/platform/main.tf": alert(),
+    })
+    shared = subprocess.run([iacjit_bin, "scan", "infra", "--format", "json"], cwd=tmp_path,
+                            capture_output=True, text=True, timeout=120)
+    document = json.loads(shared.stdout)
+    assert [f["rule_id"] for f in document["findings"]] == ["zt_net_001", "zt_vis_010"]
+    units = {u["unit"]: u["shared_with"] for u in document["units"]}
+    assert units == {"infra/envs/prod": ["infra/platform"], "infra/platform": ["infra/envs/prod"]}
+    apart = subprocess.run([iacjit_bin, "scan", "infra", "--format", "json", "--no-config"],
+                           cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert "zt_vis_008" in [f["rule_id"] for f in json.loads(apart.stdout)["findings"]]
+
 
 def test_cli_validation_error_is_exit_2(iacjit_bin, tmp_path):
     write_tree(tmp_path, {".iacjit.yaml": "management_ports: [22, ssh]\n", "main.tf": nsg()})

@@ -109,6 +109,7 @@ def _expand(deployment: RawResource, options: ParseOptions) -> ParseResult:
     for resource in parsed.resources:
         resource.address = f"{deployment.address}/{resource.address}"
         resource.root = deployment.root
+        resource.account = resource.account or deployment.account
         resource.span = deployment.span
         resource.spans = {}  # every nested declaration is located at the deployment block
         resource.notes = [*deployment.notes, *resource.notes]

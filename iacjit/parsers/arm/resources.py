@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from iacjit.model.raw import InputError, NotScanned, ParseResult, RawResource, Span
-from iacjit.model.values import Unknown, is_known
+from iacjit.model.values import DEPLOYMENT_SUBSCRIPTION, Unknown, is_known
 from iacjit.parsers.arm.expressions import (
     EvalContext,
     ExpressionError,
@@ -35,6 +35,14 @@ def _declarations(resources: Any) -> Iterable[tuple[Any, Any]]:
     if isinstance(resources, dict):
         return resources.items()
     return ()
+
+
+def _account(subscription: Any) -> Any:
+    """A nested deployment's ``subscriptionId`` as the resources' account (None: the one the
+    template is deployed into, which is the unit's current subscription)."""
+    if isinstance(subscription, str) and subscription and subscription != DEPLOYMENT_SUBSCRIPTION:
+        return subscription.strip().lower()
+    return subscription if isinstance(subscription, Unknown) else None
 
 
 def _compose_type(parent_type: str | None, child_type: Any) -> Any:
@@ -188,14 +196,15 @@ class Expander:
         if tree_size(attributes, cap) > cap:
             self.error(f"resource {full_type} is larger than {cap} values; skipped", span)
         else:
-            self.emit(full_type, full_name, decl, attributes, span, spans, list(notes))
+            self.emit(full_type, full_name, decl, attributes, span, spans, list(notes),
+                      _account(ctx.subscription_id))
         if is_deployment:
             self.deployment(decl, attributes, span, ctx, depth, notes)
         self.children(decl, ctx, parent, depth, inherited, (full_type, full_name))
 
     def emit(self, full_type: str, name: Any, decl: dict[str, Any],
              attributes: dict[str, Any], span: Span, spans: dict[tuple[Any, ...], Span],
-             notes: list[str]) -> None:
+             notes: list[str], account: Any = None) -> None:
         if is_known(name):
             shown = str(name)
         else:
@@ -214,6 +223,7 @@ class Expander:
                 root=self.display,
                 spans=spans,
                 notes=notes,
+                account=account,
             )
         )
 

@@ -14,11 +14,12 @@ from typing import TYPE_CHECKING, Any
 
 from iacjit.model.raw import CallSite, InputError, NotScanned
 from iacjit.model.values import Unknown
+from iacjit.parsers.terraform import ast
 from iacjit.parsers.terraform.evaluator import Lazy, evaluate_safely
 from iacjit.parsers.terraform.expansion import META_ATTRIBUTES, Origin, expand, instance_key
+from iacjit.parsers.terraform.providers import provider_name
 
 if TYPE_CHECKING:
-    from iacjit.parsers.terraform import ast
     from iacjit.parsers.terraform.module import ModuleInstance
 
 # Arguments of a module block that are Terraform's, not the module's variables.
@@ -87,6 +88,7 @@ def call_module(instance: ModuleInstance, name: str) -> Any:
     instances, problem = expand(block, instance.scope, instance.max_items)
     if problem:
         errors.append(InputError(file, f"module.{name}: {problem}", block.line))
+    passed = _passed_providers(instance, block)
     outputs: dict[str, Any] = {}
     for suffix, bindings in instances:
         instance.loader.module_instances += 1
@@ -101,7 +103,7 @@ def call_module(instance: ModuleInstance, name: str) -> Any:
         origin = Origin(prefix=f"{instance.prefix}module.{name}{suffix}.", key=key,
                         via=(*instance.origin.via, site),
                         input_sites={arg: (file, a.line) for arg, a in arguments.items()},
-                        ancestors=instance.ancestors)
+                        ancestors=instance.ancestors, providers=passed)
         child = instance.child(decls, origin, inputs)
         child.emit(resources, errors, not_scanned, root)
         outputs[suffix] = Lazy(f"module.{name}{suffix}", child.output)
@@ -110,6 +112,22 @@ def call_module(instance: ModuleInstance, name: str) -> Any:
     if "for_each" in attributes and "" not in outputs:
         return {instance_key(s): o for s, o in outputs.items()}
     return outputs.get("") or Unknown(f"module {name!r} has no instances")
+
+
+def _passed_providers(instance: ModuleInstance, block: ast.Block) -> dict[str, Any]:
+    """The provider configurations a call gives its module, as Terraform does: the caller's
+    default (unaliased) ones, or only those of a ``providers = { azurerm = azurerm.x }``
+    argument when there is one."""
+    accounts = instance.provider_accounts()
+    argument = block.body.attributes.get("providers")
+    if argument is None or not isinstance(argument.expr, ast.ObjectExpr):
+        return {name: value for name, value in accounts.items() if "." not in name}
+    passed: dict[str, Any] = {}
+    for key, value in argument.expr.items:
+        inner, outer = provider_name(key), provider_name(value)
+        if inner and outer:
+            passed[inner] = accounts.get(outer)
+    return passed
 
 
 def _check_arguments(instance: ModuleInstance, name: str, block: ast.Block, file: str,

@@ -69,6 +69,9 @@ class Origin:
     # input name -> (file, line) of the argument that supplied it, for type errors
     input_sites: dict[str, tuple[str, int | None]] = field(default_factory=dict)
     ancestors: tuple[Path, ...] = ()  # resolved directories of the calling modules
+    # provider configurations passed down: local name ("azurerm", "azurerm.x") -> the account
+    # it names (iacjit.parsers.terraform.providers.account)
+    providers: dict[str, Any] = field(default_factory=dict)
 
 
 def instance_key(suffix: str) -> str:

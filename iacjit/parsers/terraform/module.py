@@ -21,6 +21,7 @@ from iacjit.model.values import (
 from iacjit.parsers.terraform import ast
 from iacjit.parsers.terraform.evaluator import Lazy, Scope, evaluate_safely
 from iacjit.parsers.terraform.expansion import META_ATTRIBUTES, Origin, expand, instance_key
+from iacjit.parsers.terraform.providers import account, block_name, default_provider, provider_name
 from iacjit.parsers.terraform.variables import MISSING, variable_value
 
 if TYPE_CHECKING:
@@ -49,6 +50,7 @@ class Declarations:
     modules: dict[str, tuple[ast.Block, str]] = field(default_factory=dict)
     variable_files: dict[str, str] = field(default_factory=dict)
     outputs: dict[str, ast.Block] = field(default_factory=dict)
+    providers: dict[str, ast.Block] = field(default_factory=dict)  # "azurerm", "azurerm.alias"
 
     def add(self, body: ast.Body, file: str) -> None:
         for block in body.blocks:
@@ -66,6 +68,8 @@ class Declarations:
                 self.modules[labels[0]] = (block, file)
             elif block.type == "output" and labels:
                 self.outputs[labels[0]] = block
+            elif block.type == "provider" and (name := block_name(block)):
+                self.providers[name] = block
 
 
 # A nested block to evaluate: (type, body, scope, line, end_line).
@@ -95,6 +99,23 @@ class ModuleInstance:
         self._resource_objects: dict[tuple[str, str], Any] = {}
         self.sink: tuple[list[RawResource], list[InputError], list[NotScanned], str] | None = None
         self.scope = Scope(self)
+        self._accounts: dict[str, Any] | None = None
+
+    def provider_accounts(self) -> dict[str, Any]:
+        """Provider configuration -> account: the ones passed by the caller, then this module's
+        own ``provider`` blocks (a root's, or a legacy module's)."""
+        if self._accounts is None:
+            self._accounts = dict(self.origin.providers)
+            for name, block in self.decls.providers.items():
+                values, _ = self._block_values(block, self.scope, (), {})
+                self._accounts[name] = account(block.labels[0], values)
+        return self._accounts
+
+    def resource_account(self, rtype: str, block: ast.Block) -> Any:
+        """The account of a resource's provider configuration (None: the unit's current)."""
+        argument = block.body.attributes.get("provider")
+        name = provider_name(argument.expr) if argument is not None else None
+        return self.provider_accounts().get(name or default_provider(rtype))
 
     def over_limit(self, message: str) -> Unknown:
         """The Unknown for a value over a scan limit; reported with the resource reading it."""
@@ -279,6 +300,7 @@ class ModuleInstance:
             instances, problem = expand(block, self.scope, self.max_items)
             if problem:
                 errors.append(InputError(file, f"{rtype}.{name}: {problem}", block.line))
+            resource_account = self.resource_account(rtype, block)
             for suffix, bindings in instances:
                 spans: dict = {}
                 scope = self.scope.child(**bindings)
@@ -290,7 +312,7 @@ class ModuleInstance:
                 result_resources.append(RawResource(
                     type=rtype, address=f"{self.prefix}{rtype}.{name}{suffix}", file=file,
                     span=span, attributes=values, source_format="terraform", root=root,
-                    spans=spans, notes=notes, via=self.origin.via,
+                    spans=spans, notes=notes, via=self.origin.via, account=resource_account,
                 ))
             self._report_limits(errors, file, f"{self.prefix}{rtype}.{name}", block.line)
 
