@@ -106,6 +106,10 @@ def _parse_inputs(paths: list[Path], options: ParseOptions, excluded: Iterable[s
         advance(path, 1)
     for embedded in registry.embedded(merged.resources, options):
         merged.extend(embedded)  # ARM inside Terraform joins the plan
+    if any(r.type == "AWS::CloudFormation::Stack" for r in merged.resources):
+        from iacjit.parsers.cloudformation.nested import join_nested_stacks
+
+        join_nested_stacks(merged)  # a scanned nested template deploys with its parent
     return merged, total
 
 
