@@ -1,4 +1,4 @@
-"""Which provider configuration a resource uses, and the account it names.
+"""Which provider configuration a resource uses (the account it names: parsers/common/accounts).
 
 Two resources of one Terraform root deploy into different subscriptions when they use different
 provider configurations (``provider = azurerm.connectivity`` with its own ``subscription_id``).
@@ -11,13 +11,12 @@ with), which iacjit.providers.accounts turns into the unit's identity.
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
-from iacjit.model.values import DEPLOYMENT_SUBSCRIPTION, Unknown, is_known, unknown_reason
+from iacjit.parsers.common.accounts import account
 from iacjit.parsers.terraform import ast
 
-_ROLE_ARN = re.compile(r"^arn:aws[\w-]*:iam::(\d{12}):", re.I)
+__all__ = ["account", "block_name", "default_provider", "provider_name"]
 
 
 def provider_name(expr: Any) -> str | None:
@@ -47,38 +46,3 @@ def block_name(block: ast.Block) -> str | None:
         text = "".join(p for p in alias.expr.parts if isinstance(p, str))
         return f"{block.labels[0]}.{text}"
     return block.labels[0]
-
-
-def _unknown(what: str, value: Any) -> Unknown:
-    return Unknown(f"the provider's {what} is not known before apply: "
-                   f"{unknown_reason(value) or value}")
-
-
-def account(provider_type: str, values: dict[str, Any]) -> str | Unknown | None:
-    """The literal subscription/account id a provider configuration deploys into, if it says."""
-    if provider_type in {"azurerm", "azapi"}:
-        subscription = values.get("subscription_id")
-        if subscription is None:
-            return None
-        if not is_known(subscription):
-            return _unknown("subscription_id", subscription)
-        text = str(subscription).strip().lower()
-        return None if not text or text == DEPLOYMENT_SUBSCRIPTION else text
-    if provider_type == "aws":
-        for role in values.get("assume_role") or []:
-            arn = role.get("role_arn") if isinstance(role, dict) else None
-            if arn is None:
-                continue
-            if not is_known(arn):
-                return _unknown("assume_role.role_arn", arn)
-            found = _ROLE_ARN.match(str(arn))
-            if found:
-                return found.group(1)
-        allowed = values.get("allowed_account_ids")
-        if allowed is None:
-            return None
-        if not is_known(allowed):
-            return _unknown("allowed_account_ids", allowed)
-        ids = [str(a).strip() for a in allowed] if isinstance(allowed, list) else []
-        return ids[0] if len(ids) == 1 else None
-    return None

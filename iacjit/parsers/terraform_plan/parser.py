@@ -25,6 +25,7 @@ from typing import Any
 
 from iacjit.model.raw import InputError, NotScanned, ParseResult, RawResource, Span
 from iacjit.model.values import ResourceRef, Unknown
+from iacjit.parsers.common.accounts import account
 from iacjit.parsers.common.options import ParseOptions
 from iacjit.parsers.common.text import TextError, read_text
 from iacjit.parsers.terraform_plan.marks import Marks, marks_for
@@ -309,6 +310,25 @@ class _Plan:
             self._config_index[id(config)] = index
         return index.get((instance.type, instance.name))
 
+    def _account(self, instance: _Instance) -> Any:
+        """The account of the provider configuration the instance's block uses, from
+        ``configuration.provider_config`` (None: the current one of the plan)."""
+        config = self._context(instance.path).config
+        resources = config.get("resources")
+        key = next((entry.get("provider_config_key") for entry in (
+            resources if isinstance(resources, list) else [])
+            if isinstance(entry, dict) and (entry.get("type"), entry.get("name")) == (
+                instance.type, instance.name)), None)
+        configuration = self.doc.get("configuration")
+        providers = configuration.get("provider_config") if isinstance(
+            configuration, dict) else None
+        provider = providers.get(key) if isinstance(providers, dict) and isinstance(
+            key, str) else None
+        if not isinstance(provider, dict):
+            return None
+        name = str(provider.get("name") or key.split(":")[-1].split(".")[0])
+        return account(name, _constants(provider.get("expressions")))
+
     # ----- values --------------------------------------------------------------------------
     def attributes(self, instance: _Instance) -> dict[str, Any]:
         expressions = self._expressions(instance)
@@ -435,8 +455,24 @@ class _Plan:
                 type=instance.type, address=instance.address, file=self.display,
                 span=self._span(instance.holder, instance.index) or Span(1, 1),
                 attributes=self.attributes(instance), source_format=SOURCE_FORMAT,
-                root=self.display, spans=spans,
+                root=self.display, spans=spans, account=self._account(instance),
             ))
+
+
+def _constants(expressions: Any) -> dict[str, Any]:
+    """A provider block's expressions as values: constants as such, references as Unknown."""
+    if not isinstance(expressions, dict):
+        return {}
+    values: dict[str, Any] = {}
+    for name, expression in expressions.items():
+        if isinstance(expression, list):
+            values[name] = [_constants(e) for e in expression]
+        elif isinstance(expression, dict) and "constant_value" in expression:
+            values[name] = expression["constant_value"]
+        elif isinstance(expression, dict) and "references" in expression:
+            names = ", ".join(map(str, expression["references"]))
+            values[name] = Unknown(f"{name} refers to {names}")
+    return values
 
 
 def _is_raw_state(doc: dict[str, Any]) -> bool:
