@@ -138,14 +138,17 @@ def main() -> None:
         print(f"{shape} {files}: done", file=sys.stderr)
 
     if 1000 in args.sizes and "roots" in args.shapes and not args.no_extras:
-        # the hook: one changed file of 1000
+        # the hook: one changed file of 1000. pre-commit runs it at the repository root, and
+        # it scans the repository as `iacjit scan .` does: the corpus is the repository, its
+        # cache warm from one run.
         corpus = args.workdir / "corpus-roots-1000"
         changed = sorted(corpus.glob("root-*/nsg.tf"))[0]
+        relative = str(changed.relative_to(corpus))
+        timed([*iacjit, "hook", relative], env, corpus)
         hook = []
         for i in range(args.runs):
             changed.write_text(changed.read_text() + f"\n# edit {i}\n")
-            hook.append(timed([*iacjit, "hook", str(changed.relative_to(args.workdir))],
-                              env, args.workdir))
+            hook.append(timed([*iacjit, "hook", relative], env, corpus))
         results["hook_one_file_of_1000"] = hook
     startup = {}
     for name, command in () if args.no_extras else (("version", ["--version"]),

@@ -258,3 +258,107 @@ def test_chain_in_the_unit_the_alert_does_not_reach(scan_files):
     result = scan_files(tree, rules=(ZT_NET_001, ZT_VIS_010, ZT_VIS_008), settings=shared)
     (chain,) = result.chains
     assert [t.vm.resource.root for t in chain.targets] == ["envs/dev"]
+
+
+PARENT = {"AWSTemplateFormatVersion": "2010-09-09", "Resources": {
+    "Network": {"Type": "AWS::CloudFormation::Stack",
+                "Properties": {"TemplateURL": "%s"}},
+    "SgChanges": {"Type": "AWS::Events::Rule", "Properties": {
+        "EventPattern": {"source": ["aws.ec2"], "detail-type": ["AWS API Call via CloudTrail"],
+                         "detail": {"eventName": ["AuthorizeSecurityGroupIngress"]}},
+        "Targets": [{"Id": "notify", "Arn": "arn:aws:sns:eu-west-1:111122223333:secops"}]}}}}
+CHILD = {"AWSTemplateFormatVersion": "2010-09-09", "Resources": {
+    "Sg": {"Type": "AWS::EC2::SecurityGroup", "Properties": {
+        "GroupDescription": "ssh", "SecurityGroupIngress": [
+            {"IpProtocol": "tcp", "FromPort": 22, "ToPort": 22, "CidrIp": "0.0.0.0/0"}]}}}}
+
+
+@pytest.mark.parametrize(("url", "unit", "covered"), [
+    ("./nested/network.json", "stacks/parent.json", True),  # joins the parent's unit
+    ("https://s3.amazonaws.com/b/network.json", "stacks/nested/network.json", False),
+], ids=["local-template-url", "remote-template-url"])
+def test_nested_stack_joins_its_parents_unit(scan_files, url, unit, covered):
+    import json
+
+    result = scan_files({"stacks/parent.json": json.dumps(PARENT).replace("%s", url),
+                         "stacks/nested/network.json": json.dumps(CHILD)},
+                        rules=(ZT_VIS_008,))
+    assert not result.errors
+    (group,) = [r for r in result.resources if r.type == "AWS::EC2::SecurityGroup"]
+    assert group.root == unit
+    assert (result.findings == []) is covered
+    assert bool(result.not_scanned) is not covered  # a remote template is listed, never fetched
+
+
+def _plan_with_providers(alert_key: str, nsg_key: str) -> str:
+    """A `terraform show -json` plan: an alert scoped to SUB1 and an NSG, each created through
+    the provider configuration named by its key."""
+    import json
+
+    def change(address: str, after: dict) -> dict:
+        rtype, name = address.split(".")
+        return {"address": address, "mode": "managed", "type": rtype, "name": name,
+                "change": {"actions": ["create"], "before": None, "after": after,
+                           "after_unknown": {}}}
+
+    def config(address: str, key: str) -> dict:
+        rtype, name = address.split(".")
+        return {"address": address, "mode": "managed", "type": rtype, "name": name,
+                "provider_config_key": key, "expressions": {}}
+
+    alert_after = {
+        "name": "nsg-write", "enabled": True, "scopes": [f"/subscriptions/{SUB1}"],
+        "criteria": [{"category": "Administrative", "operation_name":
+                      "Microsoft.Network/networkSecurityGroups/securityRules/write"}],
+        "action": [{"action_group_id": "/subscriptions/x/ag"}]}
+    doc = {
+        "format_version": "1.2", "terraform_version": "1.7.5",
+        "resource_changes": [
+            change("azurerm_monitor_activity_log_alert.a", alert_after),
+            change("azurerm_network_security_group.nsg",
+                   {"name": "web-nsg", "resource_group_name": "rg", "security_rule": []})],
+        "configuration": {
+            "provider_config": {
+                "azurerm": {"name": "azurerm", "expressions": {
+                    "subscription_id": {"constant_value": SUB1}}},
+                "azurerm.conn": {"name": "azurerm", "alias": "conn", "expressions": {
+                    "subscription_id": {"constant_value": SUB2}}},
+                "azurerm.var": {"name": "azurerm", "alias": "var", "expressions": {
+                    "subscription_id": {"references": ["var.sub"]}}}},
+            "root_module": {"resources": [
+                config("azurerm_monitor_activity_log_alert.a", alert_key),
+                config("azurerm_network_security_group.nsg", nsg_key)]}},
+    }
+    return json.dumps(doc)
+
+
+@pytest.mark.parametrize(("nsg_key", "verdict"), [
+    ("azurerm", "covered"),           # the default configuration's subscription_id is SUB1
+    ("azurerm.conn", "finding"),      # the alias deploys into SUB2
+    ("azurerm.var", "unresolved"),    # a subscription_id known only at apply
+], ids=["default-provider", "alias-other-subscription", "alias-unknown-subscription"])
+def test_plan_json_provider_configurations(scan_files, nsg_key, verdict):
+    result = scan_files({"plan.json": _plan_with_providers("azurerm", nsg_key)},
+                        rules=(ZT_VIS_008,))
+    assert not result.errors
+    assert _verdict(result) == verdict
+
+
+def test_reports_name_the_units(scan_files):
+    """JSON names each result's unit; text adds the units (and each attack path's unit) when
+    the scan has several, and SARIF carries the unit in each result's properties."""
+    from iacjit.reports import sarif_report, text_report
+    from iacjit.reports.serialize import to_document
+
+    tree = {**units(plan()), **{f"envs/dev/{k}": v for k, v in plan().items()},
+            "platform/main.tf": alert()}
+    shared = Settings(shared_accounts=(("platform", "envs/prod"),))
+    document = to_document(scan_files(tree, settings=shared), 1)
+    assert {f["unit"] for f in document["findings"]} == {"envs/dev", "envs/prod"}
+    assert [(u["unit"], u["shared_with"]) for u in document["units"]] == [
+        ("envs/dev", []), ("envs/prod", ["platform"]), ("platform", ["envs/prod"])]
+    text = text_report.render(document)
+    assert "attack path to web-vm (envs/dev/main.tf:" in text and " in unit envs/dev," in text
+    assert "  envs/prod  terraform" in text and "shares with platform" in text
+    sarif = sarif_report.render(document)
+    assert '"unit": "envs/dev"' in sarif

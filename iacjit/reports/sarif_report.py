@@ -251,6 +251,7 @@ def _finding_result(f: dict[str, Any], index: int, locator: _Locator) -> dict[st
             "severity": severity,
             "resource": f.get("resource"),
             "resourceType": f.get("resource_type"),
+            "unit": f.get("unit"),
             "evidence": f.get("evidence") or {},
         },
     }
@@ -287,7 +288,8 @@ def _unresolved_result(u: dict[str, Any], index: int, locator: _Locator) -> dict
         "partialFingerprints": {FINGERPRINT_KEY: _digest(
             "unresolved", locator.uri(u.get("file") or "")[0], u.get("resource"),
             u.get("rule_id"), u.get("reason"))},
-        "properties": {"resource": u.get("resource"), "resourceType": u.get("resource_type")},
+        "properties": {"resource": u.get("resource"), "resourceType": u.get("resource_type"),
+                       "unit": u.get("unit")},
     }
     related = _call_site_locations(u, at, locator)
     if related:

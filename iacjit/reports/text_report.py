@@ -59,6 +59,8 @@ def render(document: dict[str, Any], color: bool = False) -> str:
         return f"\x1b[{_COLORS[style]}m{text}\x1b[0m" if color else text
 
     lines: list[str] = []
+    units = document.get("units") or []
+    several = len(units) > 1  # one unit needs no naming: the scanned path says it
     for chain in document["chains"]:
         label = chain["severity"].upper() + (" (suppressed)" if chain["suppressed"] else "") \
             + _change(chain)
@@ -67,8 +69,9 @@ def render(document: dict[str, Any], color: bool = False) -> str:
         rules = sorted({t["rule_id"] for t in chain["triggers"]})
         lines.append(f"  triggered by {len(chain['triggers'])} finding(s) of {', '.join(rules)}")
         for target in chain["targets"]:
+            unit = f" in unit {clean(target.get('unit'))}" if several else ""
             lines.append(f"  attack path to {clean(target['vm_name'])}"
-                         f"{_located(target)}, port(s) "
+                         f"{_located(target)}{unit}, port(s) "
                          f"{', '.join(map(str, target['ports']))}:")
             lines += ["      " + line for line in target_lines(target, clean)]
             for name, fix in (("cheapest fix", target["fix"]),
@@ -126,6 +129,14 @@ def render(document: dict[str, Any], color: bool = False) -> str:
             where = ":".join(str(x) for x in (e["line"], e["column"]) if x)
             lines.append(f"  {clean(e['file'])}{':' + where if where else ''}  "
                          f"{clean(e['message'])}")
+        lines.append("")
+    if several:
+        lines.append(paint("Deployment units (docs/deployment-units.md):", "bold"))
+        for u in units:
+            shared = f"; shares with {', '.join(map(clean, u['shared_with']))}" \
+                if u.get("shared_with") else ""
+            lines.append(f"  {clean(u['unit'])}  {', '.join(u['formats'])}, {u['resources']} "
+                         f"resource(s), in {'; '.join(map(clean, u['accounts']))}{shared}")
         lines.append("")
     s = document["summary"]
     counts = ", ".join(f"{n} {sev}" for sev, n in s["by_severity"].items() if n)
