@@ -265,7 +265,7 @@ def test_hook_is_the_full_scan_restricted_on_a_monorepo(hook_repo, pre_commit_ho
     """envs/dev, envs/prod and platform/ are three units; platform's alert reaches envs/prod
     only (shared_accounts). The real pre-commit, on one changed file or on all of them, reports
     exactly what `iacjit scan .` reports about those files."""
-    from test_vis_rules_terraform import alert, plan
+    from rules.test_vis_rules_terraform import alert, plan
 
     project = tmp_path / "project"
     write_tree(project, {

@@ -140,7 +140,7 @@ def test_validation_errors(tmp_path, text, key, expected):
 
 def test_shared_accounts_are_relative_to_the_configuration_file(iacjit_bin, tmp_path):
     """Scanned from a subdirectory, the units still match the file's paths."""
-    from test_vis_rules_terraform import alert, plan
+    from rules.test_vis_rules_terraform import alert, plan
 
     write_tree(tmp_path, {
         "infra/.iacjit.yaml": "shared_accounts: [[platform, envs/prod]]\n",
