@@ -112,6 +112,11 @@ def collect(config: Any, sources: Sources, *, all_rules: Sequence[str],
         if rule not in config.external_controls:
             add("external_control", rule, "provided outside the scanned files (findings "
                 "become info notes)", in_config=False)
+    for index, group in enumerate(config.shared_accounts):
+        # Declaring units as one account lets an alert in one cover the NSGs of the others.
+        add("shared_accounts", ", ".join(group), "deployment units deploy into one "
+            "subscription/account: an alert in one covers the others",
+            f"shared_accounts[{index}]", "shared_accounts")
     for index, prefix in enumerate(config.trusted_sources):
         add("trusted_source", prefix, "trusted source: not treated as the internet",
             f"trusted_sources[{index}]", "trusted_sources")

@@ -33,6 +33,8 @@ CASES = [
     ("trusted_sources: [198.51.100.0/24]\n", "trusted_source", "198.51.100.0/24", 1,
      "trusted"),
     ("fail_on: none\n", "fail_on", "none", 1, "fails on none"),
+    ("shared_accounts:\n  - [platform, envs/prod]\n", "shared_accounts", "platform, envs/prod",
+     2, "one subscription/account"),
 ]
 
 
