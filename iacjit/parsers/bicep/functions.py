@@ -2,7 +2,7 @@
 
 Bicep compiles to ARM, and every Bicep function that ARM also has behaves as ARM's does at
 deployment, so those calls go to :mod:`iacjit.parsers.arm.functions` (one implementation, one
-set of bugs; ``tests/test_bicep_arm_differential.py`` runs both languages over the same
+set of bugs; ``tests/parsers/arm/test_bicep_arm_differential.py`` runs both languages over the same
 expressions).  What stays here is what Bicep adds or shapes differently:
 
 - lambdas are closures of the Bicep evaluator, and ``map``/``filter``/``reduce``/``sort``/

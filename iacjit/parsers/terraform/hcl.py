@@ -54,8 +54,8 @@ _parser: Any = None
 # python-hcl2's terminals that repeat a group once per character: Python's regex engine keeps
 # state for every repetition, so one 9.5 MB string, heredoc or comment took over 1 GB while
 # being lexed (in each pool worker).  Each replacement (name: (python-hcl2's, ours)) matches
-# exactly the same text -- tests/test_hcl_bounded_memory.py compares them on generated input --
-# but takes runs of ordinary characters at once, with possessive quantifiers that keep no
+# exactly the same text (tests/security/test_hcl_bounded_memory.py compares them on generated
+# input) but takes runs of ordinary characters at once, with possessive quantifiers that keep no
 # state to backtrack into: a few MB whatever the size.
 BOUNDED_PATTERNS: dict[str, tuple[str, str]] = {
     'STRING_CHARS': (
