@@ -37,7 +37,7 @@ from iacjit.parsers.arm.expr_parse import (
     Property,
     parse_expression,
 )
-from iacjit.parsers.arm.functions import CONTAINER_BUILDERS, FUNCTIONS
+from iacjit.parsers.arm.functions import CONTAINER_BUILDERS, FUNCTIONS, arity_problem
 from iacjit.parsers.arm.resource_ids import SCOPE_FUNCTIONS
 from iacjit.parsers.arm.values import (
     Budget,
@@ -455,9 +455,9 @@ def _library(name: str, args: list[Any], ctx: EvalContext) -> Any:
     if entry is None:
         return Unknown(f"function {name}() is not evaluated by iacjit")
     low, high, impl, strict = entry
-    if len(args) < low or (high is not None and len(args) > high):
-        expected = f"{low}" if low == high else f"{low}..{high if high is not None else 'n'}"
-        raise ExpressionError(f"{name}() takes {expected} argument(s), got {len(args)}")
+    problem = arity_problem(low, high, len(args))
+    if problem:
+        raise ExpressionError(f"{name}() {problem}")
     if strict:
         unknown = first_unknown(args)
         if unknown is not None:

@@ -601,3 +601,12 @@ CONTAINER_BUILDERS = frozenset(
 )
 
 __all__ = ["FUNCTIONS", "CONTAINER_BUILDERS", "bounded_json"]
+
+
+def arity_problem(low: int, high: int | None, count: int) -> str | None:
+    """Why *count* arguments do not fit a library entry taking *low*..*high* (None when they
+    do): one wording for the ARM and the Bicep evaluators, which share this library."""
+    if count >= low and (high is None or count <= high):
+        return None
+    expected = f"{low}" if low == high else f"{low}..{high if high is not None else 'n'}"
+    return f"takes {expected} argument(s), got {count}"

@@ -25,7 +25,7 @@ from typing import Any, Protocol
 
 from iacjit.model.values import DEPLOYMENT_RESOURCE_GROUP, DEPLOYMENT_SUBSCRIPTION, Unknown
 from iacjit.parsers.arm.expr_parse import ExpressionError
-from iacjit.parsers.arm.functions import CONTAINER_BUILDERS, FUNCTIONS
+from iacjit.parsers.arm.functions import CONTAINER_BUILDERS, FUNCTIONS, arity_problem
 from iacjit.parsers.arm.resource_ids import SCOPE_FUNCTIONS
 from iacjit.parsers.arm.values import Budget, EvaluationLimit, first_unknown, to_text, tree_size
 from iacjit.parsers.bicep.values import Closure, ModuleHandle, ResourceHandle
@@ -99,9 +99,9 @@ def _arm(ctx: Context, key: str, name: str, args: list[Any]) -> Any:
     if entry is None:
         return Unknown(f"function {name}() is not supported by the Bicep evaluator")
     low, high, impl, strict = entry
-    if len(args) < low or (high is not None and len(args) > high):
-        expected = f"{low}" if low == high else f"{low}..{high if high is not None else 'n'}"
-        raise FunctionError(f"takes {expected} argument(s), got {len(args)}")
+    problem = arity_problem(low, high, len(args))
+    if problem:
+        raise FunctionError(problem)
     if strict:
         unknown = first_unknown(args)
         if unknown is not None:
