@@ -1,6 +1,7 @@
 """Documentation of rules and chains, rendered from the same metadata the scanner uses.
 
-``iacjit explain ID`` prints it; ``docs/rules/*.md`` and ``docs/chains/*.md`` are the same text
+``iacjit explain ID`` prints it for a terminal (iacjit.reports.terminal_markdown) and, with
+``--format markdown``, as the Markdown that ``docs/rules/*.md`` and ``docs/chains/*.md`` hold
 (``make docs`` writes them; a test checks they are current).
 """
 
@@ -48,7 +49,19 @@ def chain_markdown(chain_id: str) -> str | None:
 
 
 def explain(item_id: str) -> str | None:
+    """The Markdown page of a rule or chain, or None for an unknown id."""
     return rule_markdown(item_id) or chain_markdown(item_id)
+
+
+def explain_for_terminal(item_id: str, width: int, color: bool) -> str | None:
+    """The same page as wrapped terminal text (links resolved from the page's docs folder)."""
+    from iacjit.reports.terminal_markdown import render
+
+    if (markdown := rule_markdown(item_id)) is not None:
+        return render(markdown, width, color, base="docs/rules")
+    if (markdown := chain_markdown(item_id)) is not None:
+        return render(markdown, width, color, base="docs/chains")
+    return None
 
 
 def write_docs(docs: Path) -> list[Path]:
