@@ -186,9 +186,14 @@ def test_new_finding_fails_the_job_after_upload_and_comment(tmp_path, workspace,
     sarif = json.loads(Path(outputs["sarif-file"]).read_text())
     assert [r["ruleId"] for r in sarif["runs"][0]["results"]].count("zt_net_001") == 1
     report = json.loads(Path(outputs["json-file"]).read_text())
-    assert [f["suppressed"] for f in report["findings"] if f["rule_id"] == "zt_net_001"] == [
-        False]  # new in this change: not in the base's baseline
-    assert _git(ws, "worktree", "list").count("\n") == 0  # the base worktree is gone
+    assert report["base"] == {"ref": base, "merge_base": base}  # compared by iacjit --base-ref
+    assert [(f["change"], f["suppressed"]) for f in report["findings"]
+            if f["rule_id"] == "zt_net_001"] == [("new", False)]  # this change opened SSH
+    assert {f["rule_id"]: f["change"] for f in report["findings"]} == {
+        "zt_net_001": "new", "zt_vis_008": "existing"}  # the base's NSG had no alert either
+    assert report["summary"]["new_findings"] == 1
+    assert _git(ws, "worktree", "list").count("\n") == 0  # no checkout of the base
+    assert _git(ws, "status", "--porcelain") == ""  # nor anything else written in the clone
 
     upload = _step("Upload SARIF to code scanning")
     assert upload["uses"].startswith("github/codeql-action/upload-sarif@")
@@ -202,7 +207,9 @@ def test_new_finding_fails_the_job_after_upload_and_comment(tmp_path, workspace,
     assert proc.returncode == 0, proc.stderr
     posts = [r for r in github.requests if r[0] == "POST"]
     assert [p[1] for p in posts] == ["/repos/o/r/issues/7/comments"]
-    assert "1 finding (1 high)" in posts[0][2]["body"]
+    body = posts[0][2]["body"]
+    assert "### ❌ iacjit: 1 new finding (1 high)" in body  # leads with what the change adds
+    assert f"<summary>Already on {base} (1): not added by this change</summary>" in body
 
     verdict = runner.run("Verdict")
     assert verdict.returncode == 1
@@ -216,8 +223,65 @@ def test_findings_already_in_the_base_pass(tmp_path, workspace, installed, githu
     runner.run("scan")
     assert runner.outputs["scan"]["exit-code"] == "0"
     report = json.loads(Path(runner.outputs["scan"]["json-file"]).read_text())
-    assert report["findings"] and all(f["suppressed"] for f in report["findings"])
+    assert report["findings"] and {(f["change"], f["suppressed"]) for f in report["findings"]} \
+        == {("existing", False)}  # listed as what the base already had, not hidden
     assert runner.run("Verdict").returncode == 0
+    assert runner.run("Pull-request comment").returncode == 0
+    body = [r[2]["body"] for r in github.requests if r[0] == "POST"][0]
+    assert f"nothing new ({len(report['findings'])} already on {head})" in body
+
+
+def test_a_branch_name_is_compared_at_its_merge_base(tmp_path, workspace, installed, github):
+    """base-ref names the target branch, which made the same change after the fork point: the
+    comparison is with the merge base (as iacjit --base-ref does), not the branch's tip, so the
+    change still adds the finding."""
+    ws, base = workspace
+    _git(ws, "checkout", "-q", "-b", "feature")
+    _git(ws, "checkout", "-q", "-b", "target", base)
+    (ws / "infra" / "main.tf").write_text(OPEN_NSG, encoding="utf-8")
+    _git(ws, "commit", "-q", "-am", "the target branch opens SSH too")
+    _git(ws, "checkout", "-q", "feature")
+    runner = _runner(tmp_path, ws, installed, {"paths": "infra", "base-ref": "target"},
+                     github.url)
+    runner.run("scan")
+    report = json.loads(Path(runner.outputs["scan"]["json-file"]).read_text())
+    assert report["base"] == {"ref": "target", "merge_base": base}
+    assert {f["rule_id"]: f["change"] for f in report["findings"]} == {
+        "zt_net_001": "new", "zt_vis_008": "existing"}  # "existing" on the target's tip
+    assert runner.outputs["scan"]["exit-code"] == "1"
+
+
+def test_a_base_ref_that_cannot_be_found_reports_everything_as_new(tmp_path, workspace,
+                                                                   installed, github):
+    ws, _ = workspace
+    runner = _runner(tmp_path, ws, installed, {"paths": "infra", "base-ref": "no-such-branch"},
+                     github.url)
+    scan = runner.run("scan")
+    assert "--base-ref no-such-branch: no branch or commit" in scan.stderr  # one sentence
+    assert runner.outputs["scan"]["exit-code"] == "1"
+    report = json.loads(Path(runner.outputs["scan"]["json-file"]).read_text())
+    assert report["base"]["merge_base"] is None and "no-such-branch" in report["base"]["error"]
+    assert {f["change"] for f in report["findings"]} == {"new"}
+
+
+def test_empty_base_ref_is_off_even_in_a_pull_request(tmp_path, workspace, installed, github):
+    ws, _ = workspace
+    runner = _runner(tmp_path, ws, installed, {"paths": "infra"}, github.url)
+    runner.env["GITHUB_BASE_REF"] = "main"  # what GitHub sets in every pull-request job
+    runner.run("scan")
+    report = json.loads(Path(runner.outputs["scan"]["json-file"]).read_text())
+    assert "base" not in report and all("change" not in f for f in report["findings"])
+    assert runner.outputs["scan"]["exit-code"] == "1"
+
+
+def test_a_base_ref_is_never_an_option_of_git(tmp_path, workspace, installed, github):
+    ws, _ = workspace
+    marker = tmp_path / "pwned"
+    runner = _runner(tmp_path, ws, installed,
+                     {"paths": "infra", "base-ref": f"--upload-pack=touch {marker}"}, github.url)
+    runner.run("scan")
+    assert not marker.exists()
+    assert runner.outputs["scan"]["exit-code"] == "1"  # not found: everything is new
 
 
 def test_inputs_cannot_inject_shell(tmp_path, workspace, installed, github):
