@@ -16,7 +16,9 @@ from typing import Any
 from iacjit.chains.definitions import ChainDefinition, Trigger, all_chains
 from iacjit.chains.graph import attack_graph
 from iacjit.model.raw import CallSite
-from iacjit.model.semantic import Model, NetworkRule, VirtualMachine
+from iacjit.model.semantic import Model, NetworkRule, SecurityGroup, VirtualMachine
+from iacjit.model.values import Unknown
+from iacjit.providers.accounts import CURRENT, describe, is_current
 from iacjit.rules.base import Finding, Settings
 from iacjit.rules.jit_status import jit_status
 from iacjit.rules.zt_vis_008 import covers
@@ -30,6 +32,7 @@ class Fix:
     file: str | None = None
     line: int | None = None
     via: tuple[CallSite, ...] = ()  # the module calls leading to the resource to change
+    scope: str = ""  # add-alert: the subscription/account the one alert must be deployed into
 
 
 @dataclass
@@ -57,13 +60,15 @@ class ChainHit:
     def fixes(self) -> list[Fix]:
         """Each distinct change once: the cheapest fixes, then those closing the exposure.
 
-        One subscription-wide alert is one change however many groups it covers.
+        One subscription-wide alert is one change however many groups it covers, and one per
+        subscription or account: an alert in one deployment unit does not watch the groups of
+        another (iacjit.providers.accounts).
         """
         chosen: dict[Any, Fix] = {}
         for fix in [t.fix for t in self.targets] + [t.closing for t in self.targets
                                                      if t.closing is not None]:
-            chosen.setdefault((fix.kind, fix.description) if fix.kind == "add-alert" else fix,
-                              fix)
+            key = (fix.kind, fix.description, fix.scope) if fix.kind == "add-alert" else fix
+            chosen.setdefault(key, fix)
         return list(chosen.values())
 
 
@@ -162,8 +167,9 @@ def _fix(kind: str, model: Model, ctx: _VmContext, settings: Settings) -> Fix | 
                 if vm.cloud == "azure" else
                 "Add an EventBridge rule on AuthorizeSecurityGroupIngress/"
                 "ModifySecurityGroupRules with a target (or the CIS 4.10 metric filter and alarm)")
-        return Fix(kind, f"{text}; one alert covers every group",
-                   group.resource.file, group.resource.span.line, group.resource.via)
+        return Fix(kind, f"{text}; one alert covers every group in {_account(model, group)}",
+                   group.resource.file, group.resource.span.line, group.resource.via,
+                   scope=str(group.account))
     # close-rules: every rule opening the path
     rules = list(ctx.rules.values())
     names = "; ".join(_describe_rule(model, k, r) for k, r in rules)
@@ -173,6 +179,21 @@ def _fix(kind: str, model: Model, ctx: _VmContext, settings: Settings) -> Fix | 
 
 
 _CLOSING = ("close-rule", "close-rules")  # the fixes that remove the exposure itself
+
+
+def _account(model: Model, group: SecurityGroup) -> str:
+    """Where the one alert goes: "the subscription", or — when the plan's groups live in
+    several subscriptions or accounts, so that several alerts are needed — which one."""
+    accounts = model.memo(("fix-accounts",), lambda: {str(g.account)
+                                                       for g in model.groups.values()})
+    kind = "subscription" if group.cloud == "azure" else "account"
+    if len(accounts) <= 1:
+        return f"the {kind}"
+    if is_current(group.account):  # the unit's own: name the unit, as zt_vis_008 does
+        unit = str(group.account)[len(CURRENT):-1].replace("|", "/")
+        return f"the {kind} of deployment unit {unit}"
+    return describe(group.account) if isinstance(group.account, Unknown) else \
+        f"{kind} {group.account}"
 
 
 class _FindingIndex:

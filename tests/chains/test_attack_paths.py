@@ -8,6 +8,7 @@ import json
 import pytest
 from click.testing import CliRunner
 from conftest import REPO
+from helpers import write_tree
 
 from iacjit.cli.app import main
 from iacjit.integrations.comment import plan
@@ -44,7 +45,10 @@ def test_fixes_are_each_distinct_change_once(sample):
     chain = json.loads(scan(sample, "json"))["chains"][0]
     fixes = [(f["kind"], f["description"]) for f in chain["fix"]]
     assert len(fixes) == len(set(fixes))
-    assert sum(kind == "add-alert" for kind, _ in fixes) <= 1  # one alert covers every group
+    # one alert per deployment unit (each its own subscription or account), not per group
+    alerts = [f["file"] for f in chain["fix"] if f["kind"] == "add-alert"]
+    assert sorted(alerts) == sorted({t["unit"]: t["fix"]["file"] for t in chain["targets"]
+                                     if t["fix"]["kind"] == "add-alert"}.values())
     for target in chain["targets"]:
         breaking, closing = target["fix"], target["closing_fix"]
         if breaking["kind"] in ("close-rule", "close-rules"):
@@ -54,13 +58,81 @@ def test_fixes_are_each_distinct_change_once(sample):
             assert (closing["kind"], closing["description"]) in fixes
 
 
-def test_html_fix_list_names_the_alert_once():
-    """Two VMs behind two groups: one subscription-wide alert, listed once in the chain's fixes."""
-    chain = json.loads(scan("cloudformation", "json"))["chains"][0]
-    assert len(chain["targets"]) > 1
-    html = scan("cloudformation", "html")
+def site(n: str) -> str:
+    """An open VM behind its own NSG, names suffixed with *n*; two rules open it, so no one
+    rule is the cheapest fix: the alert is."""
+    return f'''
+resource "azurerm_network_security_group" "nsg{n}" {{
+  name = "nsg-{n}"
+  security_rule {{
+    name = "ssh"
+    priority = 100
+    direction = "Inbound"
+    access = "Allow"
+    protocol = "Tcp"
+    destination_port_range = "22"
+    source_address_prefix = "*"
+  }}
+  security_rule {{
+    name = "rdp"
+    priority = 110
+    direction = "Inbound"
+    access = "Allow"
+    protocol = "Tcp"
+    destination_port_range = "3389"
+    source_address_prefix = "*"
+  }}
+}}
+resource "azurerm_public_ip" "pip{n}" {{
+  name = "pip-{n}"
+}}
+resource "azurerm_network_interface" "nic{n}" {{
+  name = "nic-{n}"
+  ip_configuration {{
+    name = "ip"
+    public_ip_address_id = azurerm_public_ip.pip{n}.id
+  }}
+}}
+resource "azurerm_network_interface_security_group_association" "a{n}" {{
+  network_interface_id = azurerm_network_interface.nic{n}.id
+  network_security_group_id = azurerm_network_security_group.nsg{n}.id
+}}
+resource "azurerm_linux_virtual_machine" "vm{n}" {{
+  name = "vm-{n}"
+  network_interface_ids = [azurerm_network_interface.nic{n}.id]
+}}
+'''
+
+
+FIX_LIST_CASES = [
+    # (files, configuration, the alerts of the chain's fix list: (file, where))
+    ("one unit, two groups", {"main.tf": site("1") + site("2")}, "",
+     [("main.tf", "in the subscription")]),
+    ("two units", {"a/main.tf": site("1"), "b/main.tf": site("2")}, "",
+     [("a/main.tf", "in the subscription of deployment unit a"),
+      ("b/main.tf", "in the subscription of deployment unit b")]),
+    ("two units sharing a subscription", {"a/main.tf": site("1"), "b/main.tf": site("2")},
+     "shared_accounts:\n  - [a, b]\n", [("a/main.tf", "in the subscription")]),
+]
+
+
+@pytest.mark.parametrize(("files", "config", "alerts"), [c[1:] for c in FIX_LIST_CASES],
+                         ids=[c[0] for c in FIX_LIST_CASES])
+def test_one_alert_per_subscription_in_the_fix_list(tmp_path, monkeypatch, files, config,
+                                                    alerts):
+    """The subscription-wide alert is one change per subscription, however many groups it
+    covers: the HTML fix list names it once per subscription, never once per NSG."""
+    write_tree(tmp_path, {**files, ".iacjit.yaml": config})
+    monkeypatch.chdir(tmp_path)
+    paths = sorted({name.split("/")[0] for name in files if "/" in name}) or ["."]
+    run = CliRunner().invoke(main, ["scan", *paths, "-f", "json", "--no-cache"])
+    (chain,) = json.loads(run.stdout)["chains"]
+    assert len(chain["targets"]) == 2
+    assert [(f["file"], f["description"].rsplit("one alert covers every group ", 1)[1])
+            for f in chain["fix"] if f["kind"] == "add-alert"] == alerts
+    html = CliRunner().invoke(main, ["scan", *paths, "-f", "html", "--no-cache"]).stdout
     fix_list = html.split("<h4>Fix</h4>", 1)[1].split("</ul>", 1)[0]
-    assert fix_list.count("Add an EventBridge rule") == 1
+    assert fix_list.count("Add an activity-log alert") == len(alerts)
 
 
 @pytest.mark.parametrize(("platform", "mermaid"), [
