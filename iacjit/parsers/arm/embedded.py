@@ -31,7 +31,7 @@ from iacjit.model.raw import InputError, NotScanned, ParseResult, RawResource
 from iacjit.model.values import is_known, unknown_reason
 from iacjit.parsers.arm.parser import is_template, parse_document
 from iacjit.parsers.arm.template import parameter_values
-from iacjit.parsers.common.located_json import SourceError
+from iacjit.parsers.common.errors import ParseError
 from iacjit.parsers.common.options import ParseOptions
 
 DEPLOYMENT_TYPES = frozenset({
@@ -71,7 +71,7 @@ def _parameters(value: Any, deployment: RawResource, result: ParseResult) -> dic
         return {}
     try:
         return parameter_values(document)
-    except SourceError as exc:
+    except ParseError as exc:
         result.errors.append(InputError(deployment.file, f"{deployment.address}: "
                                         f"parameters_content: {exc.message}",
                                         deployment.span.line))

@@ -21,7 +21,8 @@ from iacjit.parsers.arm.template import (
     template_context,
 )
 from iacjit.parsers.arm.values import Budget
-from iacjit.parsers.common.located_json import SourceError, SourceMap, load
+from iacjit.parsers.common.errors import ParseError
+from iacjit.parsers.common.located_json import SourceMap, load
 from iacjit.parsers.common.options import ParseOptions
 
 # Evaluation steps allowed per file, per allowed loop item: generous for real templates
@@ -67,10 +68,8 @@ def _supplied_parameters(path: Path, display: str, options: ParseOptions,
         shown = _display_of(parameters_file, path, display)
         try:
             supplied.update(read_parameters_file(parameters_file, options.limits.max_file_bytes))
-        except SourceError as exc:
-            result.errors.append(
-                InputError(shown, f"parameters file: {exc.message}", exc.line, exc.column)
-            )
+        except ParseError as exc:
+            result.errors.append(exc.at(shown, "parameters file: "))
     return supplied
 
 
@@ -79,8 +78,8 @@ def parse_file(path: Path, display: str, options: ParseOptions) -> ParseResult:
     result = ParseResult()
     try:
         document, source = load(path, options.limits.max_file_bytes)
-    except SourceError as exc:
-        result.errors.append(InputError(display, exc.message, exc.line, exc.column))
+    except ParseError as exc:
+        result.errors.append(exc.at(display))
         return result
     if not is_template(document):
         return result

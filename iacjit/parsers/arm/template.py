@@ -22,7 +22,8 @@ from iacjit.parsers.arm.expressions import (
     evaluate_tree,
     loop_count,
 )
-from iacjit.parsers.common.located_json import SourceError, load
+from iacjit.parsers.common.errors import ParseError
+from iacjit.parsers.common.located_json import load
 
 KEY_VAULT_REFERENCE = "the value is a Key Vault secret reference, read at deployment"
 
@@ -34,10 +35,10 @@ def parameter_values(document: Any) -> dict[str, Any]:
     read too.  Values are literals: ARM does not evaluate expressions in parameter files.
     """
     if not isinstance(document, dict):
-        raise SourceError("a parameters file must be a JSON object")
+        raise ParseError("a parameters file must be a JSON object")
     entries = document.get("parameters", document)
     if not isinstance(entries, dict):
-        raise SourceError("'parameters' must be an object")
+        raise ParseError("'parameters' must be an object")
     values: dict[str, Any] = {}
     for name, entry in entries.items():
         if name.startswith("$") or name == "contentVersion":

@@ -19,6 +19,7 @@ from typing import Any, TypeVar
 
 from iacjit.parsers.bicep import ast as A
 from iacjit.parsers.bicep.lexer import EOF, ID, INT, MSTR, NL, STR, STRL, STRM, STRR, Lexed, Token
+from iacjit.parsers.common.errors import ParseError
 
 PRECEDENCE = {
     "*": 7, "/": 7, "%": 7,
@@ -33,16 +34,6 @@ PRECEDENCE = {
 CONTINUATION = frozenset(PRECEDENCE) - {"+", "-"} | {"?", ":"}
 N = TypeVar("N", bound=A.Node)
 _NAMESPACES = ("sys", "az")
-
-
-class ParseError(Exception):
-    """Input that is not Bicep, with a 1-based position; ``limit`` marks an exceeded bound."""
-
-    def __init__(self, message: str, line: int, column: int, limit: bool = False) -> None:
-        super().__init__(message)
-        self.line = line
-        self.column = column
-        self.limit = limit
 
 
 def describe(tok: Token) -> str:
@@ -128,7 +119,8 @@ class ExprParser:
 
     def error(self, expected: str, tok: Token | None = None) -> ParseError:
         tok = tok or self.peek()
-        return ParseError(f"expected {expected} but found {describe(tok)}", tok.line, tok.column)
+        return ParseError(f"expected {expected} but found {describe(tok)}", tok.line, tok.column,
+                          expected=expected)
 
     def enter(self) -> None:
         self.depth += 1

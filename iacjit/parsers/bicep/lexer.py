@@ -14,6 +14,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from iacjit.parsers.common.errors import ParseError
+
 # Token kinds (the ``kind`` of punctuation is its text).
 ID, INT, STR, STRL, STRM, STRR, MSTR, NL, EOF = (
     "ID", "INT", "STR", "STRL", "STRM", "STRR", "MSTR", "NL", "EOF",
@@ -48,15 +50,6 @@ class Token:
     end: int
     line: int
     column: int
-
-
-class LexError(Exception):
-    """Text that is no Bicep token; carries a 1-based position."""
-
-    def __init__(self, message: str, line: int, column: int) -> None:
-        super().__init__(message)
-        self.line = line
-        self.column = column
 
 
 class _Lexer:
@@ -96,9 +89,9 @@ class _Lexer:
                 i = j + 1
             self.line_starts.append(i)
 
-    def error(self, message: str, offset: int) -> LexError:
+    def error(self, message: str, offset: int) -> ParseError:
         line, column = self.position(offset)
-        return LexError(message, line, column)
+        return ParseError(message, line, column)
 
     def emit(self, kind: str, value: str, start: int, end: int) -> None:
         line = len(self.line_starts)
@@ -256,7 +249,7 @@ class Lexed:
 
 
 def tokenize(text: str) -> Lexed:
-    """All tokens of *text*, ending with ``EOF``; raises :class:`LexError` with a position."""
+    """All tokens of *text*, ending with ``EOF``; raises :class:`ParseError` with a position."""
     lexer = _Lexer(text)
     tokens = lexer.run()
     return Lexed(tokens, lexer.matching, lexer.pragmas, lexer.line_starts)

@@ -16,8 +16,9 @@ from iacjit.parsers.bicep import ast as A
 from iacjit.parsers.bicep.deploy import REMOTE_PREFIXES, Session, TemplateRun
 from iacjit.parsers.bicep.params import sibling_parameters
 from iacjit.parsers.bicep.syntax import parse_template
+from iacjit.parsers.common.errors import ParseError
 from iacjit.parsers.common.options import ParseOptions
-from iacjit.parsers.common.text import TextError, check_regular
+from iacjit.parsers.common.text import check_regular
 from iacjit.parsers.common.text import read_text as shared_read_text
 
 _OTHER_BOMS = {
@@ -40,8 +41,8 @@ def read_text(
         check_regular(path)  # before open(): a FIFO named x.bicep would block forever
         with path.open("rb") as handle:
             head = handle.read(4)
-    except TextError as exc:
-        return None, [InputError(display, exc.message)]
+    except ParseError as exc:
+        return None, [exc.at(display)]
     except OSError as exc:
         return None, [InputError(display, f"cannot read: {exc.strerror or exc}")]
     for bom, encoding in _OTHER_BOMS.items():
@@ -50,8 +51,8 @@ def read_text(
             return None, [InputError(display, message, 1, 1)]
     try:
         text, warning = shared_read_text(path, options.limits.max_file_bytes)
-    except TextError as exc:
-        return None, [InputError(display, exc.message, exc.line, exc.column)]
+    except ParseError as exc:
+        return None, [exc.at(display)]
     problems = [InputError(display, warning, 1, 1)] if warning else []
     if not text.strip():
         problems.append(InputError(display, "empty Bicep file: nothing to scan"))
@@ -69,7 +70,7 @@ def load_template(
     template, errors = parse_template(text, options.limits.max_depth, param_file)
     for error in errors:
         prefix = "input exceeds a parser limit: " if error.limit else "syntax error: "
-        problems.append(InputError(display, prefix + str(error), error.line, error.column))
+        problems.append(error.at(display, prefix))
     return (None if errors else template), problems
 
 

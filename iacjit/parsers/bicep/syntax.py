@@ -12,10 +12,11 @@ as ``bicep build`` does.
 from __future__ import annotations
 
 from iacjit.parsers.bicep import ast as A
-from iacjit.parsers.bicep.expressions import ExprParser, ParseError
-from iacjit.parsers.bicep.lexer import EOF, ID, NL, STR, STRL, LexError, Token, tokenize
+from iacjit.parsers.bicep.expressions import ExprParser
+from iacjit.parsers.bicep.lexer import EOF, ID, NL, STR, STRL, Token, tokenize
+from iacjit.parsers.common.errors import ParseError
 
-__all__ = ["ParseError", "parse_template"]
+__all__ = ["parse_template"]
 
 DECLARATION_WORDS = frozenset(
     {
@@ -261,13 +262,14 @@ def parse_template(
     """Parse one file; the template (complete only without errors) and every syntax error."""
     try:
         lexed = tokenize(text)
-    except LexError as exc:
-        return A.Template(), [ParseError(str(exc), exc.line, exc.column)]
+    except ParseError as exc:
+        return A.Template(), [exc]
     parser = Parser(lexed, max_depth, param_file)
     try:
         template = parser.program()
     except RecursionError:
         tok = parser.toks[min(parser.i, len(parser.toks) - 1)]
-        parser.errors.append(ParseError("nesting too deep to read", tok.line, tok.column, True))
+        parser.errors.append(ParseError("nesting too deep to read", tok.line, tok.column,
+                                        limit=True))
         template = parser.tpl
     return template, parser.errors

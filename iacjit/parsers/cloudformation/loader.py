@@ -26,6 +26,7 @@ from yaml.constructor import ConstructorError, SafeConstructor
 
 from iacjit.model.raw import Span
 from iacjit.model.values import Unknown
+from iacjit.parsers.common.errors import ParseError
 
 try:  # libyaml is ~5x faster; the pure-Python parser is a drop-in fallback.
     _BaseLoader: type = yaml.CSafeLoader
@@ -55,29 +56,22 @@ DEFAULT_MAX_ALIAS_NODES = 100_000
 Path = tuple[Any, ...]
 
 
-@dataclass(frozen=True)
-class LoadError:
-    """A problem found while reading; ``fatal`` means no usable document came out."""
-
-    message: str
-    line: int | None = None
-    column: int | None = None
-    fatal: bool = False
-
-
 @dataclass
 class Document:
     """The first document of a file as plain values, with the span of every entry by path."""
 
     value: Any = None
     marks: dict[Path, Span] = field(default_factory=dict)
-    errors: list[LoadError] = field(default_factory=list)
+    errors: list[ParseError] = field(default_factory=list)
     documents: int = 0
     line_numbers: bool = True
+    fatal: bool = False  # one of the errors left no usable document
 
-    @property
-    def fatal(self) -> bool:
-        return any(e.fatal for e in self.errors)
+    def fail(self, error: ParseError) -> Document:
+        """Record the error that left no usable document."""
+        self.errors.append(error)
+        self.fatal = True
+        return self
 
     def span_of(self, path: Path) -> Span | None:
         """The span of *path* or of its closest ancestor that has one."""
@@ -88,19 +82,16 @@ class Document:
             path = path[:-1]
 
 
-class _Fatal(Exception):
-    def __init__(self, message: str, mark: Any = None) -> None:
-        super().__init__(message)
-        self.message = message
-        self.mark = mark
-
-
 def _line(mark: Any) -> int | None:
     return mark.line + 1 if mark is not None else None
 
 
 def _column(mark: Any) -> int | None:
     return mark.column + 1 if mark is not None else None
+
+
+def _located(message: str, mark: Any) -> ParseError:
+    return ParseError(message, _line(mark), _column(mark))
 
 
 def _end_line(event: Any) -> int:
@@ -145,7 +136,7 @@ class _Builder:
         self.expanded = 0
         self.anchors: dict[str, tuple[Any, int]] = {}
         self.marks: dict[Path, Span] = {}
-        self.errors: list[LoadError] = []
+        self.errors: list[ParseError] = []
         self.constructor = SafeConstructor()
 
     # -- scalars --------------------------------------------------------------------------
@@ -188,7 +179,7 @@ class _Builder:
         return event.value
 
     def _error(self, message: str, mark: Any) -> None:
-        self.errors.append(LoadError(message, _line(mark), _column(mark)))
+        self.errors.append(_located(message, mark))
 
     # -- collections ----------------------------------------------------------------------
     def _collection_tag(self, event: Any) -> str | None:
@@ -199,7 +190,7 @@ class _Builder:
         if tag in (None, "!", _YAML + "map", _YAML + "seq"):
             return None
         if tag.startswith(_YAML + "python/"):
-            raise _Fatal(f"unsafe YAML tag {_show_tag(tag)} refused", event.start_mark)
+            raise _located(f"unsafe YAML tag {_show_tag(tag)} refused", event.start_mark)
         self._error(f"unsupported YAML tag {_show_tag(tag)}", event.start_mark)
         return None
 
@@ -231,7 +222,7 @@ class _Builder:
             return None
         if top.key is _NOT_SET:
             if isinstance(value, dict | list):
-                raise _Fatal("complex mapping keys are not supported", start)
+                raise _located("complex mapping keys are not supported", start)
             if isinstance(value, Unknown):
                 value = str(value)
             top.key, top.key_mark = value, start
@@ -294,11 +285,11 @@ class _Builder:
             if kind == "AliasEvent":
                 anchored = self.anchors.get(event.anchor)
                 if anchored is None:
-                    raise _Fatal(f"undefined alias *{event.anchor}", event.start_mark)
+                    raise _located(f"undefined alias *{event.anchor}", event.start_mark)
                 value, nodes = anchored
                 self.expanded += nodes
                 if self.expanded > self.max_alias_nodes:
-                    raise _Fatal(
+                    raise _located(
                         f"alias expansion exceeds {self.max_alias_nodes} nodes "
                         "(refusing a possible billion-laughs document)", event.start_mark)
                 out = self._add(stack, value, event.start_mark, _end_line(event), nodes)
@@ -307,8 +298,8 @@ class _Builder:
                 continue
             if kind in ("MappingStartEvent", "SequenceStartEvent"):
                 if len(stack) >= self.max_depth:
-                    raise _Fatal(f"nesting deeper than {self.max_depth} levels",
-                                 event.start_mark)
+                    raise _located(f"nesting deeper than {self.max_depth} levels",
+                                   event.start_mark)
                 wrap = self._collection_tag(event)
                 path = self._child_path(stack)
                 inner = (*path, wrap) if wrap else path
@@ -344,7 +335,7 @@ class _Builder:
         return result, documents
 
 
-def _decode(data: bytes) -> tuple[str | None, LoadError | None]:
+def _decode(data: bytes) -> tuple[str | None, ParseError | None]:
     """Bytes → text: UTF-8 (BOM allowed) or UTF-16/32 with a BOM; anything else is refused."""
     if data.startswith(codecs.BOM_UTF8):
         data = data[len(codecs.BOM_UTF8):]
@@ -352,26 +343,26 @@ def _decode(data: bytes) -> tuple[str | None, LoadError | None]:
         try:
             return data.decode("utf-32"), None
         except UnicodeDecodeError:
-            return None, LoadError("invalid UTF-32 text", fatal=True)
+            return None, ParseError("invalid UTF-32 text")
     elif data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         try:
             return data.decode("utf-16"), None
         except UnicodeDecodeError:
-            return None, LoadError("invalid UTF-16 text", fatal=True)
+            return None, ParseError("invalid UTF-16 text")
     if b"\x00" in data[:8192]:
-        return None, LoadError("binary file (NUL bytes), not a template", fatal=True)
+        return None, ParseError("binary file (NUL bytes), not a template")
     try:
         return data.decode("utf-8"), None
     except UnicodeDecodeError as exc:
         before = data[: exc.start]
         line = before.count(b"\n") + 1
         column = exc.start - (before.rfind(b"\n") + 1) + 1
-        return None, LoadError(
-            f"not UTF-8 text: invalid byte 0x{data[exc.start]:02x}", line, column, fatal=True
+        return None, ParseError(
+            f"not UTF-8 text: invalid byte 0x{data[exc.start]:02x}", line, column
         )
 
 
-def _yaml_error(exc: yaml.YAMLError) -> LoadError:
+def _yaml_error(exc: yaml.YAMLError) -> ParseError:
     mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
     problem = getattr(exc, "problem", None)
     context = getattr(exc, "context", None)
@@ -379,7 +370,7 @@ def _yaml_error(exc: yaml.YAMLError) -> LoadError:
         message = f"{context}: {problem}" if context else problem
     else:
         message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-    return LoadError(f"YAML syntax error: {message}", _line(mark), _column(mark), fatal=True)
+    return _located(f"YAML syntax error: {message}", mark)
 
 
 def _load_yaml(text: str, max_depth: int, max_alias_nodes: int) -> Document:
@@ -388,12 +379,12 @@ def _load_yaml(text: str, max_depth: int, max_alias_nodes: int) -> Document:
     doc = Document()
     try:
         doc.value, doc.documents = builder.build()
-    except _Fatal as exc:
-        doc.errors.append(LoadError(exc.message, _line(exc.mark), _column(exc.mark), True))
+    except ParseError as exc:
+        doc.fail(exc)
     except yaml.YAMLError as exc:
-        doc.errors.append(_yaml_error(exc))
+        doc.fail(_yaml_error(exc))
     except RecursionError:  # pragma: no cover - the builder is iterative; belt and braces
-        doc.errors.append(LoadError(f"nesting deeper than {max_depth} levels", fatal=True))
+        doc.fail(ParseError(f"nesting deeper than {max_depth} levels"))
     finally:
         loader.dispose()
     doc.marks = builder.marks
@@ -429,28 +420,23 @@ def _load_json(text: str, max_depth: int) -> Document:
     try:
         value = json.loads(text, object_pairs_hook=_no_duplicates)
     except json.JSONDecodeError as exc:
-        doc.errors.append(LoadError(f"JSON syntax error: {exc.msg}", exc.lineno, exc.colno,
-                                    fatal=True))
-        return doc
+        return doc.fail(ParseError(f"JSON syntax error: {exc.msg}", exc.lineno, exc.colno))
     except ValueError as exc:
-        doc.errors.append(LoadError(f"JSON: {exc}", fatal=True))
-        return doc
+        return doc.fail(ParseError(f"JSON: {exc}"))
     except RecursionError:
-        doc.errors.append(LoadError(f"nesting deeper than {max_depth} levels", fatal=True))
-        return doc
+        return doc.fail(ParseError(f"nesting deeper than {max_depth} levels"))
     if not _json_depth_ok(value, max_depth):
-        doc.errors.append(LoadError(f"nesting deeper than {max_depth} levels", fatal=True))
-        return doc
+        return doc.fail(ParseError(f"nesting deeper than {max_depth} levels"))
     doc.value = value
     return doc
 
 
 def load(data: bytes, *, max_depth: int = 200,
          max_alias_nodes: int = DEFAULT_MAX_ALIAS_NODES) -> Document:
-    """Read a template's bytes; never raises, every problem is a :class:`LoadError`."""
+    """Read a template's bytes; never raises: every problem is a ParseError in ``errors``."""
     text, problem = _decode(data)
     if text is None:
-        return Document(errors=[problem] if problem else [])
+        return Document().fail(problem) if problem else Document()
     if not text.strip():
         return Document()
     looks_json = text.lstrip()[:1] in ("{", "[")

@@ -297,8 +297,7 @@ def parse_file(path: Path, display: str, options: ParseOptions) -> ParseResult:
     doc = cfn_loader.load(data, max_depth=limits.max_depth,
                           max_alias_nodes=max(limits.max_loop_items * 10, 1000))
     if doc.fatal:
-        result.errors.extend(InputError(display, e.message, e.line, e.column)
-                             for e in doc.errors)
+        result.errors.extend(e.at(display) for e in doc.errors)
         return result
     if doc.documents > 1 or not _is_template(doc.value):
         return result  # another YAML/JSON file that merely mentions AWS::
@@ -309,7 +308,7 @@ def parse_file(path: Path, display: str, options: ParseOptions) -> ParseResult:
             display, f"a rain source template ({directive}): CloudFormation does not accept it "
                      "as written; scan the template that `rain pkg` writes from it", line))
         return result
-    result.errors.extend(InputError(display, e.message, e.line, e.column) for e in doc.errors)
+    result.errors.extend(e.at(display) for e in doc.errors)
     try:
         _Template(doc, display, options, result).run()
     except RecursionError:  # pragma: no cover - depth is bounded by the loader

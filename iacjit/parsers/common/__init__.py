@@ -1,2 +1,2 @@
 """What several formats share: reading text under the limits, JSON with source positions,
-and the parse options."""
+the parse options and the one error type of unreadable input (errors.ParseError)."""

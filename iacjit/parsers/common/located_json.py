@@ -22,21 +22,12 @@ import yaml
 
 from iacjit import boundary
 from iacjit.model.raw import Span
+from iacjit.parsers.common.errors import ParseError
 
 try:  # the wheels bundle libyaml; the pure-Python composer is ~5x slower but equivalent
     _Loader: type = yaml.CSafeLoader
 except AttributeError:  # pragma: no cover - depends on the PyYAML build
     _Loader = yaml.SafeLoader
-
-
-class SourceError(Exception):
-    """The file cannot be read as JSON; carries a human message and a position when known."""
-
-    def __init__(self, message: str, line: int | None = None, column: int | None = None):
-        super().__init__(message)
-        self.message = message
-        self.line = line
-        self.column = column
 
 
 @dataclass
@@ -77,18 +68,18 @@ def decode(data: bytes) -> str:
             try:
                 return _non_empty(data.decode(codec))
             except UnicodeDecodeError:
-                raise SourceError(f"file starts with a {codec.upper()} byte-order mark but is "
+                raise ParseError(f"file starts with a {codec.upper()} byte-order mark but is "
                                   f"not valid {codec.upper()}", 1, 1) from None
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
     if b"\x00" in data[:8192]:
-        raise SourceError("file looks binary (contains NUL bytes), not JSON")
+        raise ParseError("file looks binary (contains NUL bytes), not JSON")
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
         line = data.count(b"\n", 0, exc.start) + 1
         column = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
-        raise SourceError(
+        raise ParseError(
             f"file is not valid UTF-8 (byte 0x{data[exc.start]:02x}); save it as UTF-8",
             line, column,
         ) from None
@@ -99,7 +90,7 @@ def _non_empty(text: str) -> str:
     if text.startswith("\ufeff"):
         text = text[1:]
     if not text.strip():
-        raise SourceError("file is empty")
+        raise ParseError("file is empty")
     return text
 
 
@@ -124,10 +115,10 @@ def read_text(path: Path, max_bytes: int) -> str:
         boundary.check(path)
         size = path.stat().st_size
         if size > max_bytes:
-            raise SourceError(f"file is {size} bytes, above the limit of {max_bytes}")
+            raise ParseError(f"file is {size} bytes, above the limit of {max_bytes}")
         data = path.read_bytes()
     except OSError as exc:
-        raise SourceError(f"cannot read file: {exc.strerror or exc}") from None
+        raise ParseError(f"cannot read file: {exc.strerror or exc}") from None
     return decode(data)
 
 
@@ -148,9 +139,9 @@ def parse_json(text: str) -> Any:
     try:
         return json.loads(text, strict=False, object_pairs_hook=_last_wins)
     except json.JSONDecodeError as exc:
-        raise SourceError(f"invalid JSON: {exc.msg}", exc.lineno, exc.colno) from None
+        raise ParseError(f"invalid JSON: {exc.msg}", exc.lineno, exc.colno) from None
     except RecursionError:
-        raise SourceError("JSON nested too deeply") from None
+        raise ParseError("JSON nested too deeply") from None
 
 
 # --- marks -----------------------------------------------------------------------------------
@@ -281,7 +272,7 @@ def _zip(value: Any, node: Any, as_loc: Callable[[Any], _Loc],
 def locate(value: Any, text: str) -> SourceMap:
     """Spans for *value* parsed from *text*: YAML marks first, the scanner as fallback.
 
-    Raises SourceError at the second of two equal property names in one object."""
+    Raises ParseError at the second of two equal property names in one object."""
     for build, as_loc in ((_yaml_tree, _yaml_loc), (_scan_tree, _scan_loc)):
         tree = build(text)
         if tree is None:
@@ -291,7 +282,7 @@ def locate(value: Any, text: str) -> SourceMap:
         if _zip(value, tree, as_loc, spans, duplicates):
             if duplicates:
                 key, span = min(duplicates, key=lambda d: d[1].line)
-                raise SourceError(f"duplicate property name {key!r} in one object (Azure "
+                raise ParseError(f"duplicate property name {key!r} in one object (Azure "
                                   "Resource Manager rejects the template; json keeps the "
                                   "last value)", span.line)
             return SourceMap(as_loc(tree)[0], spans)
@@ -300,12 +291,12 @@ def locate(value: Any, text: str) -> SourceMap:
 
 
 def load_text(text: str) -> tuple[Any, SourceMap]:
-    """Parse and locate ARM JSON text; raises SourceError with a position."""
+    """Parse and locate ARM JSON text; raises ParseError with a position."""
     text = lenient(text)
     value = parse_json(text)
     return value, locate(value, text)
 
 
 def load(path: Path, max_bytes: int) -> tuple[Any, SourceMap]:
-    """Read, decode, parse and locate one JSON file; raises SourceError with a position."""
+    """Read, decode, parse and locate one JSON file; raises ParseError with a position."""
     return load_text(read_text(path, max_bytes))

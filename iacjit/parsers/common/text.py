@@ -6,20 +6,13 @@ import stat
 from pathlib import Path
 
 from iacjit import boundary
+from iacjit.parsers.common.errors import ParseError
 
 BOM = b"\xef\xbb\xbf"
 
 
-class TextError(Exception):
-    def __init__(self, message: str, line: int | None = None, column: int | None = None):
-        super().__init__(message)
-        self.message = message
-        self.line = line
-        self.column = column
-
-
 def check_regular(path: Path) -> None:
-    """Raise TextError unless *path* is a regular file (after links) inside the scan's
+    """Raise ParseError unless *path* is a regular file (after links) inside the scan's
     trust boundary (iacjit.boundary).
 
     Opening a FIFO named ``x.tf`` would block the scan forever, and a device could be endless:
@@ -29,15 +22,15 @@ def check_regular(path: Path) -> None:
         boundary.check(path)
         mode = path.stat().st_mode
     except OSError as exc:
-        raise TextError(f"cannot read: {exc.strerror or exc}") from None
+        raise ParseError(f"cannot read: {exc.strerror or exc}") from None
     if stat.S_ISDIR(mode):
-        raise TextError("a directory, not a file")
+        raise ParseError("a directory, not a file")
     if not stat.S_ISREG(mode):
-        raise TextError("not a regular file (a FIFO, socket or device); not read")
+        raise ParseError("not a regular file (a FIFO, socket or device); not read")
 
 
 def read_text(path: Path, max_bytes: int) -> tuple[str, str | None]:
-    """The file's text and an optional warning; raises TextError for what is not text.
+    """The file's text and an optional warning; raises ParseError for what is not text.
 
     A UTF-8 byte-order mark is reported and removed so the file is still scanned.
     """
@@ -45,11 +38,11 @@ def read_text(path: Path, max_bytes: int) -> tuple[str, str | None]:
     try:
         size = path.stat().st_size
         if size > max_bytes:
-            raise TextError(f"file is {size} bytes, over the {max_bytes}-byte limit "
+            raise ParseError(f"file is {size} bytes, over the {max_bytes}-byte limit "
                             "(raise it with --max-file-bytes)")
         data = path.read_bytes()
     except OSError as exc:
-        raise TextError(f"cannot read: {exc.strerror or exc}") from None
+        raise ParseError(f"cannot read: {exc.strerror or exc}") from None
     warning = None
     if data.startswith(BOM):
         data = data[len(BOM):]
@@ -57,13 +50,13 @@ def read_text(path: Path, max_bytes: int) -> tuple[str, str | None]:
     if b"\x00" in data:
         offset = data.index(b"\x00")
         line = data.count(b"\n", 0, offset) + 1
-        raise TextError("binary file (contains NUL bytes), not text", line)
+        raise ParseError("binary file (contains NUL bytes), not text", line)
     try:
         return data.decode("utf-8"), warning
     except UnicodeDecodeError as exc:
         line = data.count(b"\n", 0, exc.start) + 1
         column = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
-        raise TextError(f"not valid UTF-8 (byte 0x{data[exc.start]:02x})", line, column) from None
+        raise ParseError(f"not valid UTF-8 (byte 0x{data[exc.start]:02x})", line, column) from None
 
 
 def peek_text(path: Path, max_bytes: int) -> str:

@@ -9,10 +9,11 @@ from __future__ import annotations
 from pathlib import Path
 
 from iacjit.model.raw import InputError
+from iacjit.parsers.common.errors import ParseError
 from iacjit.parsers.common.options import Limits
-from iacjit.parsers.common.text import TextError, read_text
+from iacjit.parsers.common.text import read_text
 from iacjit.parsers.terraform import ast
-from iacjit.parsers.terraform.hcl import HclError, parse_body
+from iacjit.parsers.terraform.hcl import parse_body
 
 
 def parse_tf_file(path: Path, shown: str, limits: Limits) -> tuple[ast.Body | None,
@@ -21,12 +22,12 @@ def parse_tf_file(path: Path, shown: str, limits: Limits) -> tuple[ast.Body | No
     errors: list[InputError] = []
     try:
         text, warning = read_text(path, limits.max_file_bytes)
-    except TextError as exc:
-        return None, [InputError(shown, exc.message, exc.line, exc.column)]
+    except ParseError as exc:
+        return None, [exc.at(shown)]
     if warning:
         errors.append(InputError(shown, warning, 1, 1))
     try:
         return parse_body(text), errors
-    except HclError as exc:
-        errors.append(InputError(shown, f"invalid HCL: {exc.message}", exc.line, exc.column))
+    except ParseError as exc:
+        errors.append(exc.at(shown, "invalid HCL: "))
         return None, errors

@@ -13,18 +13,9 @@ from typing import Any
 
 from lark import Token, Tree
 
+from iacjit.parsers.common.errors import ParseError
 from iacjit.parsers.terraform import ast
 from iacjit.parsers.terraform.engine import Engine, Rejected
-
-
-class HclError(Exception):
-    """HCL that cannot be parsed: message plus 1-based line/column when known."""
-
-    def __init__(self, message: str, line: int | None = None, column: int | None = None):
-        super().__init__(message)
-        self.message = message
-        self.line = line
-        self.column = column
 
 
 def load_hcl2() -> None:
@@ -33,7 +24,7 @@ def load_hcl2() -> None:
         import hcl2
         from hcl2 import parses_to_tree  # noqa: F401 - 8.x's API, absent from bc-python-hcl2
     except ImportError as exc:
-        raise HclError(
+        raise ParseError(
             "the 'hcl2' module found is not python-hcl2 8.x (checkov's bc-python-hcl2 "
             "installs a module of the same name); run iacjit from its own environment, "
             "e.g. 'pipx install iacjit' or a dedicated virtualenv"
@@ -42,7 +33,7 @@ def load_hcl2() -> None:
         hcl2, "__version__", ""
     )
     if version and not str(version).startswith("8."):
-        raise HclError(
+        raise ParseError(
             f"the 'hcl2' module found is version {version}, not python-hcl2 8.x "
             "(checkov's bc-python-hcl2 installs a module of the same name); run iacjit "
             "from its own environment, e.g. 'pipx install iacjit' or a dedicated virtualenv"
@@ -232,7 +223,7 @@ def trim_heredoc_markers(text: str) -> str:
 
 
 def parse_body(text: str) -> ast.Body:
-    """Parse a whole file (or tfvars) into a Body; raises HclError.
+    """Parse a whole file (or tfvars) into a Body; raises ParseError.
 
     A file with nothing but blanks and comments is an empty body, as Terraform reads it.
     """
@@ -248,13 +239,13 @@ def parse_body(text: str) -> ast.Body:
             tree = parse_tree(text + "\n")  # the extra line end, as python-hcl2 does
         return body(tree.children[0])
     except RecursionError:
-        raise HclError("nesting too deep to parse") from None
-    except HclError:
+        raise ParseError("nesting too deep to parse") from None
+    except ParseError:
         raise
     except Exception as exc:  # lark raises many types; all mean "not valid HCL"
         line = getattr(exc, "line", None)
         column = getattr(exc, "column", None)
-        raise HclError(_describe(exc), line if isinstance(line, int) and line > 0 else None,
+        raise ParseError(_describe(exc), line if isinstance(line, int) and line > 0 else None,
                        column if isinstance(column, int) and column > 0 else None) from None
 
 
@@ -262,7 +253,7 @@ def parse_expression(text: str) -> Any:
     """Parse one expression (heredoc interpolations, ``--var`` values)."""
     try:
         body = parse_body(f"__expr__ = {text.strip()}\n")
-    except HclError as exc:
+    except ParseError as exc:
         return ast.Unsupported(f"unparsable expression ({exc.message})")
     attribute = body.attributes.get("__expr__")
     return attribute.expr if attribute else ast.Unsupported("empty expression")

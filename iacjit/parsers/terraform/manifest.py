@@ -13,7 +13,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from iacjit.model.raw import InputError
-from iacjit.parsers.common.text import TextError, read_text
+from iacjit.parsers.common.errors import ParseError
+from iacjit.parsers.common.text import read_text
 from iacjit.parsers.terraform.format import MANIFEST
 
 INIT_HINT = "run `terraform init -backend=false` in the root before the scan"
@@ -49,8 +50,8 @@ def read_manifest(root: Path, max_bytes: int, shown: str) -> tuple[Manifest, lis
     try:
         text, _warning = read_text(path, max_bytes)
         data = json.loads(text)
-    except TextError as exc:
-        return manifest, [InputError(shown, exc.message, exc.line, exc.column)]
+    except ParseError as exc:
+        return manifest, [exc.at(shown)]
     except (ValueError, RecursionError) as exc:
         return manifest, [InputError(shown, f"invalid module manifest: {exc}")]
     modules = data.get("Modules") if isinstance(data, dict) else None

@@ -14,13 +14,14 @@ from typing import Any
 
 from iacjit.model.raw import InputError, ParseResult
 from iacjit.model.values import Unknown
+from iacjit.parsers.common.errors import ParseError
 from iacjit.parsers.common.options import ParseOptions
-from iacjit.parsers.common.text import TextError, read_text
+from iacjit.parsers.common.text import read_text
 from iacjit.parsers.terraform import ast
 from iacjit.parsers.terraform.evaluator import Scope, evaluate_safely
 from iacjit.parsers.terraform.expansion import Origin
 from iacjit.parsers.terraform.files import parse_tf_file
-from iacjit.parsers.terraform.hcl import HclError, load_hcl2, parse_expression
+from iacjit.parsers.terraform.hcl import load_hcl2, parse_expression
 from iacjit.parsers.terraform.manifest import MANIFEST, Manifest, read_manifest
 from iacjit.parsers.terraform.module import Declarations, ModuleInstance
 
@@ -112,8 +113,8 @@ class Loader:
             try:
                 text, _bom = read_text(path, self.options.limits.max_file_bytes)
                 data = json.loads(text)
-            except TextError as exc:
-                self.errors.append(InputError(shown, exc.message, exc.line, exc.column))
+            except ParseError as exc:
+                self.errors.append(exc.at(shown))
                 return {}
             except ValueError as exc:
                 self.errors.append(InputError(shown, f"invalid variable file: {exc}"))
@@ -181,7 +182,7 @@ def parse_roots(roots: dict[Path, list[Path]], options: ParseOptions,
     result = ParseResult()
     try:
         load_hcl2()
-    except HclError as exc:
+    except ParseError as exc:
         # One sentence for the whole scan, not one per file: the environment is wrong.
         first = next(iter(roots))
         result.errors.append(InputError(display(first) or ".", exc.message))

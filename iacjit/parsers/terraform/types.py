@@ -16,20 +16,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from iacjit.model.values import ResourceRef, Unknown
+from iacjit.parsers.common.errors import ParseError
 from iacjit.parsers.terraform import ast
 from iacjit.parsers.terraform.evaluator import Lazy
 from iacjit.parsers.terraform.functions import EvalError, to_number
 
 PRIMITIVES = ("string", "number", "bool", "any")
 COLLECTIONS = ("list", "set", "map")
-
-
-class TypeSyntaxError(Exception):
-    """A ``type =`` expression that is not a type constraint."""
-
-    def __init__(self, message: str):
-        super().__init__(message)
-        self.message = message
 
 
 class Mismatch(Exception):
@@ -88,14 +81,14 @@ def parse_type(node: Any, constant: Callable[[Any], Any]) -> Any:
             return Primitive(name)
         if name in COLLECTIONS:
             return Collection(name, ANY)
-        raise TypeSyntaxError(f"{name!r} is not a type (expected string, number, bool, any, "
+        raise ParseError(f"{name!r} is not a type (expected string, number, bool, any, "
                               "list(...), set(...), map(...), object({...}) or tuple([...]))")
     if not isinstance(node, ast.Call):
-        raise TypeSyntaxError("a type constraint is a type name or a type constructor call")
+        raise ParseError("a type constraint is a type name or a type constructor call")
     if node.name == "optional":
-        raise TypeSyntaxError("optional() is only allowed on an attribute of object({...})")
+        raise ParseError("optional() is only allowed on an attribute of object({...})")
     if len(node.args) != 1:
-        raise TypeSyntaxError(f"{node.name}() takes exactly one argument")
+        raise ParseError(f"{node.name}() takes exactly one argument")
     arg = node.args[0]
     if node.name in COLLECTIONS:
         return Collection(node.name, parse_type(arg, constant))
@@ -103,25 +96,25 @@ def parse_type(node: Any, constant: Callable[[Any], Any]) -> Any:
         return ObjectType(tuple(_attribute(key, value, constant) for key, value in arg.items))
     if node.name == "tuple" and isinstance(arg, ast.TupleExpr):
         return TupleType(tuple(parse_type(item, constant) for item in arg.items))
-    raise TypeSyntaxError(f"{node.name}(...) is not a type constructor (expected list, set, "
+    raise ParseError(f"{node.name}(...) is not a type constructor (expected list, set, "
                           "map, object or tuple)")
 
 
 def _attribute(key: Any, value: Any, constant: Callable[[Any], Any]) -> tuple[str, Attribute]:
     if not (isinstance(key, ast.Literal) and isinstance(key.value, str)):
-        raise TypeSyntaxError("an object type attribute name must be a plain name")
+        raise ParseError("an object type attribute name must be a plain name")
     name = key.value
     if not (isinstance(value, ast.Call) and value.name == "optional"):
         return name, Attribute(parse_type(value, constant))
     if not 1 <= len(value.args) <= 2:
-        raise TypeSyntaxError("optional() takes a type and an optional default value")
+        raise ParseError("optional() takes a type and an optional default value")
     inner = parse_type(value.args[0], constant)
     if len(value.args) == 1:
         return name, Attribute(inner, optional=True)
     try:
         default = convert(constant(value.args[1]), inner)
     except Mismatch as exc:
-        raise TypeSyntaxError(f"the default of attribute {name!r} does not match its type: "
+        raise ParseError(f"the default of attribute {name!r} does not match its type: "
                               f"{exc.describe()}") from None
     return name, Attribute(inner, optional=True, default=default)
 

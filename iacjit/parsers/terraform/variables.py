@@ -12,12 +12,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from iacjit.model.values import Unknown
+from iacjit.parsers.common.errors import ParseError
 from iacjit.parsers.terraform import ast
 from iacjit.parsers.terraform.evaluator import Scope, evaluate_safely
 from iacjit.parsers.terraform.types import (
     ANY,
     Mismatch,
-    TypeSyntaxError,
     convert,
     parse_type,
 )
@@ -44,7 +44,7 @@ def declared_type(block: ast.Block, scope: Scope) -> tuple[Any, Problem | None]:
         return ANY, None
     try:
         return parse_type(attribute.expr, lambda node: evaluate_safely(node, scope)), None
-    except TypeSyntaxError as exc:
+    except ParseError as exc:
         return ANY, Problem(f"invalid type constraint: {exc.message}", at_caller=False)
 
 

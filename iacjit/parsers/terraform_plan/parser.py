@@ -26,8 +26,9 @@ from typing import Any
 from iacjit.model.raw import InputError, NotScanned, ParseResult, RawResource, Span
 from iacjit.model.values import ResourceRef, Unknown
 from iacjit.parsers.common.accounts import account
+from iacjit.parsers.common.errors import ParseError
 from iacjit.parsers.common.options import ParseOptions
-from iacjit.parsers.common.text import TextError, read_text
+from iacjit.parsers.common.text import read_text
 from iacjit.parsers.terraform_plan.marks import Marks, marks_for
 from iacjit.parsers.terraform_plan.refs import (
     Key,
@@ -490,8 +491,8 @@ def _load(path: Path, display: str, options: ParseOptions,
           result: ParseResult) -> tuple[Any, str] | None:
     try:
         text, warning = read_text(path, options.limits.max_file_bytes)
-    except TextError as exc:
-        result.errors.append(InputError(display, exc.message, exc.line, exc.column))
+    except ParseError as exc:
+        result.errors.append(exc.at(display))
         return None
     if warning:
         result.errors.append(InputError(display, warning, 1, 1))

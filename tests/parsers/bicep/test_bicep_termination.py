@@ -19,7 +19,8 @@ from hypothesis import strategies as st
 from iacjit.model.raw import InputError
 from iacjit.parsers.bicep import syntax as bicep_parser
 from iacjit.parsers.bicep.deploy import Session, TemplateRun
-from iacjit.parsers.bicep.lexer import LexError, tokenize
+from iacjit.parsers.bicep.lexer import tokenize
+from iacjit.parsers.common.errors import ParseError
 from iacjit.parsers.common.options import Limits, ParseOptions
 
 SETTINGS = settings(max_examples=200, deadline=None, derandomize=True,
@@ -97,7 +98,7 @@ def parser_reads(text: str) -> tuple[int, int]:
     """(token reads, token count) of one parse; (0, 0) when the lexer already refuses it."""
     try:
         lexed = tokenize(text)
-    except LexError:
+    except ParseError:
         return 0, 0
     CountingParser.reads = 0
     parser = CountingParser(lexed, 50, param_file=False)

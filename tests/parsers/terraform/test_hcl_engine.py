@@ -21,6 +21,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from lark import Token, Tree
 
+from iacjit.parsers.common.errors import ParseError
 from iacjit.parsers.terraform import hcl
 from iacjit.parsers.terraform.engine import Engine, Rejected
 
@@ -124,7 +125,7 @@ def test_valid_input_never_falls_back_to_lark(engine):
 
 
 def test_parse_body_uses_lark_for_errors():
-    with pytest.raises(hcl.HclError) as raised:
+    with pytest.raises(ParseError) as raised:
         hcl.parse_body("a = [1, 2\nb = 3\n")
     assert raised.value.line == 2
 

@@ -15,9 +15,10 @@ from typing import Any
 import pytest
 
 from iacjit.model.values import Unknown
+from iacjit.parsers.common.errors import ParseError
 from iacjit.parsers.terraform.evaluator import Scope, evaluate
 from iacjit.parsers.terraform.hcl import parse_expression
-from iacjit.parsers.terraform.types import Mismatch, TypeSyntaxError, convert, parse_type
+from iacjit.parsers.terraform.types import Mismatch, convert, parse_type
 
 
 class _Constants:
@@ -113,5 +114,5 @@ def test_mismatch_says_where(type_text, value_text, message):
     "object({ a = optional(number, \"x\") })",
 ])
 def test_invalid_type_constraints(type_text):
-    with pytest.raises(TypeSyntaxError):
+    with pytest.raises(ParseError):
         _convert(type_text, "null")
