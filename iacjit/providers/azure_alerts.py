@@ -9,6 +9,7 @@ action group.  Each way it falls short is recorded so the finding can say why.
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from typing import Any
 
 from iacjit.model.raw import RawResource
@@ -111,43 +112,85 @@ class _Conditions:
                 self.add(item["field"], item.get("equals", item.get("containsAny")))
 
 
-def _alert(resource: RawResource, index: ResourceIndex) -> ChangeAlert | None:
-    attrs = resource.attributes
+@dataclass
+class _Declared:
+    """What an alert declaration says, read alike from azurerm and ARM."""
+
+    enabled: Any
+    scopes: Any
+    conditions: _Conditions
+    actions: list[Any]
+
+
+def _azurerm_declared(attrs: dict[str, Any]) -> _Declared:
     conditions = _Conditions()
+    for criteria in items(attrs.get("criteria"), "criteria"):
+        if isinstance(criteria, dict):
+            for field, value in criteria.items():
+                conditions.add(field, value)
+        else:
+            conditions.undecided.append(unknown_reason(criteria) or "criteria is unknown")
+    actions = [obj(a, "action").get("action_group_id")
+               for a in items(attrs.get("action"), "action")]
+    return _Declared(attrs.get("enabled", True), attrs.get("scopes") or [], conditions, actions)
+
+
+def _arm_declared(attrs: dict[str, Any]) -> _Declared:
+    props = obj(attrs.get("properties"), "the alert's properties")
+    conditions = _Conditions()
+    conditions.add_arm(obj(props.get("condition"), "the alert's condition"))
+    actions = [obj(g, "an action group").get("actionGroupId") for g in items(
+        dig(props, "actions", "actionGroups"), "actions.actionGroups")]
+    return _Declared(props.get("enabled", True), props.get("scopes") or [], conditions, actions)
+
+
+def _declared(resource: RawResource) -> _Declared | None:
+    """The alert's declaration, or None when *resource* is no activity-log alert."""
     if resource.type == "azurerm_monitor_activity_log_alert":
-        enabled = attrs.get("enabled", True)
-        scopes = attrs.get("scopes") or []
-        for criteria in items(attrs.get("criteria"), "criteria"):
-            if isinstance(criteria, dict):
-                for field, value in criteria.items():
-                    conditions.add(field, value)
-            else:
-                conditions.undecided.append(unknown_reason(criteria) or "criteria is unknown")
-        actions = [obj(a, "action").get("action_group_id")
-                   for a in items(attrs.get("action"), "action")]
-    elif resource.type.lower() == "microsoft.insights/activitylogalerts":
-        props = obj(attrs.get("properties"), "the alert's properties")
-        enabled = props.get("enabled", True)
-        scopes = props.get("scopes") or []
-        conditions.add_arm(obj(props.get("condition"), "the alert's condition"))
-        actions = [obj(g, "an action group").get("actionGroupId") for g in items(
-            dig(props, "actions", "actionGroups"), "actions.actionGroups")]
-    else:
+        return _azurerm_declared(resource.attributes)
+    if resource.type.lower() == "microsoft.insights/activitylogalerts":
+        return _arm_declared(resource.attributes)
+    return None
+
+
+def _alert(resource: RawResource, index: ResourceIndex) -> ChangeAlert | None:
+    declared = _declared(resource)
+    if declared is None:
         return None
-    name = attrs.get("name")
+    name = resource.attributes.get("name")
     alert = ChangeAlert(name=str(name) if is_known(name) and name else resource.address,
                         cloud="azure", kind="activity-log-alert", resource=resource)
-    scope_list = scopes if isinstance(scopes, list) else [scopes]
-    if conditions.scope_filters:
-        scope_list = conditions.scope_filters
-    alert.scopes = [_scope(s, resource, index) for s in scope_list]
+    alert.scopes = _alert_scopes(declared, resource, index)
     if not alert.scopes:
         alert.problems.append("it has no scope")
+    _judge_enabled(alert, declared.enabled)
+    _judge_conditions(alert, declared.conditions)
+    if not [a for a in declared.actions if a]:
+        alert.problems.append("it has no action group, so nobody is notified")
+    return alert
+
+
+def _alert_scopes(declared: _Declared, resource: RawResource,
+                  index: ResourceIndex) -> list[str | Unknown]:
+    """The declared scopes, or the resource filters of its condition when it has some."""
+    scopes = declared.scopes
+    scope_list = scopes if isinstance(scopes, list) else [scopes]
+    if declared.conditions.scope_filters:
+        scope_list = declared.conditions.scope_filters
+    return [_scope(s, resource, index) for s in scope_list]
+
+
+def _judge_enabled(alert: ChangeAlert, enabled: Any) -> None:
+    """A disabled alert is a problem; one not known to be enabled covers nothing known."""
     if not is_known(enabled):
         alert.scopes = [Unknown(f"whether the alert is enabled is unknown: "
                                 f"{unknown_reason(enabled)}")]
     elif enabled is False or str(enabled).lower() == "false":
         alert.problems.append("it is disabled")
+
+
+def _judge_conditions(alert: ChangeAlert, conditions: _Conditions) -> None:
+    """What the alert watches: unknown (then so is its coverage), or why it misses writes."""
     if conditions.undecided:
         # What it watches is unknown: neither effective nor ineffective can be told.
         alert.scopes = [Unknown(f"the alert's condition is unknown: {conditions.undecided[0]}")]
@@ -156,9 +199,6 @@ def _alert(resource: RawResource, index: ResourceIndex) -> ChangeAlert | None:
     if conditions.narrowing:
         alert.problems.append(
             f"it is narrowed by a {', '.join(sorted(set(conditions.narrowing)))} filter")
-    if not [a for a in actions if a]:
-        alert.problems.append("it has no action group, so nobody is notified")
-    return alert
 
 
 def _condition_problems(alert: ChangeAlert, conditions: _Conditions) -> None:
