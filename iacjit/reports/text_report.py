@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Iterable
 from itertools import groupby
 from typing import Any
 
@@ -54,99 +55,144 @@ def _change(item: dict[str, Any]) -> str:
     return f" {item['change']}" if item.get("change") else ""
 
 
-def render(document: dict[str, Any], color: bool = False) -> str:
+Paint = Callable[[str, str], str]
+
+
+def _painter(color: bool) -> Paint:
     def paint(text: str, style: str) -> str:
         return f"\x1b[{_COLORS[style]}m{text}\x1b[0m" if color else text
 
+    return paint
+
+
+def _section(paint: Paint, heading: str, body: list[str]) -> list[str]:
+    """A bold heading over its lines and a blank line; nothing at all when there are none."""
+    return [paint(heading, "bold"), *body, ""] if body else []
+
+
+def _label(item: dict[str, Any]) -> str:
+    """``HIGH``, ``HIGH (suppressed)``, ``HIGH new``: the severity as a line shows it."""
+    return item["severity"].upper() + (" (suppressed)" if item["suppressed"] else "") \
+        + _change(item)
+
+
+def _chain_lines(chain: dict[str, Any], paint: Paint, several: bool) -> list[str]:
+    """One attack chain: its title, what triggered it, and each VM's path with its fixes."""
+    lines = [f"{paint(_label(chain), chain['severity'])}  {chain['chain_id']}  "
+             f"{clean(chain['title'])}"]
+    rules = sorted({t["rule_id"] for t in chain["triggers"]})
+    lines.append(f"  triggered by {len(chain['triggers'])} finding(s) of {', '.join(rules)}")
+    for target in chain["targets"]:
+        unit = f" in unit {clean(target.get('unit'))}" if several else ""
+        lines.append(f"  attack path to {clean(target['vm_name'])}"
+                     f"{_located(target)}{unit}, port(s) "
+                     f"{', '.join(map(str, target['ports']))}:")
+        lines += ["      " + line for line in target_lines(target, clean)]
+        for name, fix in (("cheapest fix", target["fix"]),
+                          ("closes the exposure", target.get("closing_fix"))):
+            if fix:
+                where = _located(fix) if fix["file"] else ""
+                lines.append(f"      {name}: {clean(fix['description'])}{where}")
+    return [*lines, ""]
+
+
+def _file_lines(file: str, findings: Iterable[dict[str, Any]], paint: Paint) -> list[str]:
+    """The findings of one file under its name."""
+    lines = [paint(clean(file), "bold")]
+    for f in findings:
+        lines.append(f"  {clean(file)}:{f['line']}  {paint(_label(f), f['severity'])}  "
+                     f"{f['rule_id']}  {clean(f['resource'])}")
+        lines.append(f"      {clean(f['message'])}")
+        if via_text(f):
+            lines.append(f"      {clean(via_text(f))}")
+        if isinstance(f.get("declared"), dict):  # placed at its call site (the hook)
+            lines.append(f"      declared in {clean(f['declared'].get('file'))}:"
+                         f"{f['declared'].get('line')}")
+    return [*lines, ""]
+
+
+def _unresolved_lines(document: dict[str, Any]) -> list[str]:
     lines: list[str] = []
-    units = document.get("units") or []
-    several = len(units) > 1  # one unit needs no naming: the scanned path says it
-    for chain in document["chains"]:
-        label = chain["severity"].upper() + (" (suppressed)" if chain["suppressed"] else "") \
-            + _change(chain)
-        lines.append(f"{paint(label, chain['severity'])}  {chain['chain_id']}  "
-                     f"{clean(chain['title'])}")
-        rules = sorted({t["rule_id"] for t in chain["triggers"]})
-        lines.append(f"  triggered by {len(chain['triggers'])} finding(s) of {', '.join(rules)}")
-        for target in chain["targets"]:
-            unit = f" in unit {clean(target.get('unit'))}" if several else ""
-            lines.append(f"  attack path to {clean(target['vm_name'])}"
-                         f"{_located(target)}{unit}, port(s) "
-                         f"{', '.join(map(str, target['ports']))}:")
-            lines += ["      " + line for line in target_lines(target, clean)]
-            for name, fix in (("cheapest fix", target["fix"]),
-                              ("closes the exposure", target.get("closing_fix"))):
-                if fix:
-                    where = _located(fix) if fix["file"] else ""
-                    lines.append(f"      {name}: {clean(fix['description'])}{where}")
-        lines.append("")
-    findings = document["findings"]
-    for file, items in groupby(findings, key=lambda f: f["file"]):
-        lines.append(paint(clean(file), "bold"))
-        for f in items:
-            label = f["severity"].upper() + (" (suppressed)" if f["suppressed"] else "") \
-                + _change(f)
-            lines.append(f"  {clean(file)}:{f['line']}  {paint(label, f['severity'])}  "
-                         f"{f['rule_id']}  {clean(f['resource'])}")
-            lines.append(f"      {clean(f['message'])}")
-            if via_text(f):
-                lines.append(f"      {clean(via_text(f))}")
-            if isinstance(f.get("declared"), dict):  # placed at its call site (the hook)
-                lines.append(f"      declared in {clean(f['declared'].get('file'))}:"
-                             f"{f['declared'].get('line')}")
-        lines.append("")
-    if document["unresolved"]:
-        lines.append(paint("Unresolved (a deciding value is unknown before deployment):", "bold"))
-        for u in document["unresolved"]:
-            lines.append(f"  {clean(u['file'])}:{u['line']}  {u['rule_id']}  "
-                         f"{clean(u['resource'])}")
-            lines.append(f"      {clean(u['reason'])}")
-            if via_text(u):
-                lines.append(f"      {clean(via_text(u))}")
-        lines.append("")
-    if document["not_scanned"]:
-        lines.append(paint("Not scanned:", "bold"))
-        for n in document["not_scanned"]:
-            lines.append(f"  {clean(n['file'])}:{n['line'] or 1}  {clean(n['what'])}: "
-                         f"{clean(n['reason'])}")
-        lines.append("")
-    if document.get("warnings"):
-        lines.append(paint("Warnings (suppressions and baseline):", "bold"))
-        for w in document["warnings"]:
-            where = f"{clean(w['file'])}:{w['line']}" if w.get("line") else clean(w["file"])
-            lines.append(f"  {where}  {w['kind']}: {clean(w['message'])}")
-        lines.append("")
-    deviations = (document.get("policy") or {}).get("deviations") or []
-    if deviations:
-        lines.append(paint(f"Policy: {len(deviations)} deviation(s) from the defaults:", "bold"))
-        for d in deviations:
-            lines.append(f"  {clean(deviation_source(d))}  {d['kind']} {clean(d['subject'])}: "
-                         f"{clean(d['detail'])}")
-        lines.append("")
-    if document["errors"]:
-        lines.append(paint("Errors:", "bold"))
-        for e in document["errors"]:
-            where = ":".join(str(x) for x in (e["line"], e["column"]) if x)
-            lines.append(f"  {clean(e['file'])}{':' + where if where else ''}  "
-                         f"{clean(e['message'])}")
-        lines.append("")
-    if several:
-        lines.append(paint("Deployment units (docs/deployment-units.md):", "bold"))
-        for u in units:
-            shared = f"; shares with {', '.join(map(clean, u['shared_with']))}" \
-                if u.get("shared_with") else ""
-            lines.append(f"  {clean(u['unit'])}  {', '.join(u['formats'])}, {u['resources']} "
-                         f"resource(s), in {'; '.join(map(clean, u['accounts']))}{shared}")
-        lines.append("")
-    s = document["summary"]
+    for u in document["unresolved"]:
+        lines.append(f"  {clean(u['file'])}:{u['line']}  {u['rule_id']}  "
+                     f"{clean(u['resource'])}")
+        lines.append(f"      {clean(u['reason'])}")
+        if via_text(u):
+            lines.append(f"      {clean(via_text(u))}")
+    return lines
+
+
+def _not_scanned_lines(document: dict[str, Any]) -> list[str]:
+    return [f"  {clean(n['file'])}:{n['line'] or 1}  {clean(n['what'])}: {clean(n['reason'])}"
+            for n in document["not_scanned"]]
+
+
+def _warning_lines(document: dict[str, Any]) -> list[str]:
+    lines = []
+    for w in document.get("warnings") or []:
+        where = f"{clean(w['file'])}:{w['line']}" if w.get("line") else clean(w["file"])
+        lines.append(f"  {where}  {w['kind']}: {clean(w['message'])}")
+    return lines
+
+
+def _deviation_lines(deviations: list[dict[str, Any]]) -> list[str]:
+    return [f"  {clean(deviation_source(d))}  {d['kind']} {clean(d['subject'])}: "
+            f"{clean(d['detail'])}" for d in deviations]
+
+
+def _error_lines(document: dict[str, Any]) -> list[str]:
+    lines = []
+    for e in document["errors"]:
+        where = ":".join(str(x) for x in (e["line"], e["column"]) if x)
+        lines.append(f"  {clean(e['file'])}{':' + where if where else ''}  "
+                     f"{clean(e['message'])}")
+    return lines
+
+
+def _unit_lines(units: list[dict[str, Any]]) -> list[str]:
+    lines = []
+    for u in units:
+        shared = f"; shares with {', '.join(map(clean, u['shared_with']))}" \
+            if u.get("shared_with") else ""
+        lines.append(f"  {clean(u['unit'])}  {', '.join(u['formats'])}, {u['resources']} "
+                     f"resource(s), in {'; '.join(map(clean, u['accounts']))}{shared}")
+    return lines
+
+
+def _summary_line(summary: dict[str, Any], deviations: int, paint: Paint) -> str:
+    """The last line: chains, findings by severity, and what else the scan met."""
+    s = summary
     counts = ", ".join(f"{n} {sev}" for sev, n in s["by_severity"].items() if n)
     verdict = (paint(f"{s['findings']} finding(s) ({counts})", "high") if s["findings"]
                else paint("no findings", "ok"))
     if s["chains"]:
         verdict = paint(f"{s['chains']} attack chain(s)", "critical") + ", " + verdict
-    lines.append(
+    return (
         f"iacjit: {verdict} in {s['files_scanned']} file(s), {s['resources']} resource(s); "
-        + (f"{len(deviations)} policy deviation(s), " if deviations else "")
+        + (f"{deviations} policy deviation(s), " if deviations else "")
         + f"{s['unresolved']} unresolved, {s['suppressed']} suppressed, {s['errors']} error(s)"
     )
+
+
+def render(document: dict[str, Any], color: bool = False) -> str:
+    paint = _painter(color)
+    units = document.get("units") or []
+    several = len(units) > 1  # one unit needs no naming: the scanned path says it
+    deviations = (document.get("policy") or {}).get("deviations") or []
+    lines: list[str] = []
+    for chain in document["chains"]:
+        lines += _chain_lines(chain, paint, several)
+    for file, findings in groupby(document["findings"], key=lambda f: f["file"]):
+        lines += _file_lines(file, findings, paint)
+    lines += _section(paint, "Unresolved (a deciding value is unknown before deployment):",
+                      _unresolved_lines(document))
+    lines += _section(paint, "Not scanned:", _not_scanned_lines(document))
+    lines += _section(paint, "Warnings (suppressions and baseline):", _warning_lines(document))
+    lines += _section(paint, f"Policy: {len(deviations)} deviation(s) from the defaults:",
+                      _deviation_lines(deviations))
+    lines += _section(paint, "Errors:", _error_lines(document))
+    if several:
+        lines += _section(paint, "Deployment units (docs/deployment-units.md):",
+                          _unit_lines(units))
+    lines.append(_summary_line(document["summary"], len(deviations), paint))
     return "\n".join(_no_workflow_command(line) for line in lines) + "\n"
