@@ -22,13 +22,16 @@ __all__ = ["OPEN_NSG", "REPO", "write_tree"]
 
 @pytest.fixture
 def scan_files(tmp_path, monkeypatch):
-    """scan_files({"main.tf": "..."}, options) -> ScanResult, run from inside tmp_path."""
+    """scan_files({"main.tf": "..."}, options) -> ScanResult, run from inside tmp_path (with
+    a suppression *policy* when given)."""
     monkeypatch.chdir(tmp_path)
 
     def run(files: dict[str, str | bytes], options: ParseOptions | None = None,
-            paths: list[str] | None = None, rules=ALL_RULES, settings=None) -> ScanResult:
+            paths: list[str] | None = None, rules=ALL_RULES, settings=None,
+            policy=None) -> ScanResult:
         write_tree(tmp_path, files)
-        return run_scan([Path(p) for p in (paths or ["."])], options, settings, rules=rules)
+        return run_scan([Path(p) for p in (paths or ["."])], options, settings, rules=rules,
+                        policy=policy)
 
     return run
 

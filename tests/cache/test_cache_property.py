@@ -18,32 +18,15 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from helpers import nsg_tf
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from iacjit.cli import main
 
-NSG = '''variable "src" {
-  default = "10.0.0.0/8"
-}
-resource "azurerm_network_security_group" "n%d" {
-  name = "n%d"
-  security_rule {
-    name = "ssh"
-    priority = 100
-    direction = "Inbound"
-    access = "Allow"
-    protocol = "Tcp"
-    destination_port_range = "22"
-    source_address_prefix = var.src
-  }
-}
-'''
+NSG = 'variable "src" {\n  default = "10.0.0.0/8"\n}\n' + nsg_tf("n%d", source="var.src")
 MODULE_CALL = 'module "m" {\n  source = "../mod"\n  src = "%s"\n}\n'
-MODULE = ('variable "src" {}\nresource "azurerm_network_security_group" "m" {\n  name = "m"\n'
-          '  security_rule {\n    name = "ssh"\n    priority = 100\n    direction = "Inbound"\n'
-          '    access = "Allow"\n    protocol = "Tcp"\n    destination_port_range = "22"\n'
-          '    source_address_prefix = var.src\n  }\n}\n')
+MODULE = 'variable "src" {}\n' + nsg_tf("m", source="var.src")
 ARM = ('{"$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.'
        'json#", "contentVersion": "1.0.0.0", "parameters": {"src": {"type": "string", '
        '"defaultValue": "10.0.0.0/8"}}, "resources": [{"type": '
@@ -118,7 +101,7 @@ def _scan(runner: CliRunner, args: list[str], cache_dir: Path, cached: bool) -> 
 
 
 @pytest.fixture
-def tree(tmp_path, monkeypatch):
+def repo(tmp_path, monkeypatch):
     root = tmp_path / "repo"
     root.mkdir()
     (root / ".git").mkdir()  # one repository: ../mod is inside the trust boundary
@@ -134,14 +117,14 @@ def tree(tmp_path, monkeypatch):
                 ("write", "env/terraform.tfvars.json", True)])
 @example(steps=[("write", "bicep/main.parameters.json", True)])
 @example(steps=[("delete", "env/x.auto.tfvars", False), ("write", "env/x.auto.tfvars", True)])
-def test_cached_scans_equal_uncached_after_every_step(tree, steps):
+def test_cached_scans_equal_uncached_after_every_step(repo, steps):
     runner = CliRunner()
-    cache_dir = tree.parent / f"cache-{abs(hash(tuple(steps)))}"
+    cache_dir = repo.parent / f"cache-{abs(hash(tuple(steps)))}"
     for name in sorted(WRITERS):
-        _apply(tree, ("write", name, False))
+        _apply(repo, ("write", name, False))
     for step in [("write", "env/main.tf", False), *steps]:
-        _apply(tree, step)
-        files = [name for name in SCANNED if (tree / name).exists()] or ["."]
+        _apply(repo, step)
+        files = [name for name in SCANNED if (repo / name).exists()] or ["."]
         for args in (files, ["."]):
             cold = _scan(runner, args, cache_dir, cached=False)
             warm = _scan(runner, args, cache_dir, cached=True)

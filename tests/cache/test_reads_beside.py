@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from helpers import write_tree
+from helpers import nsg_tf, write_tree
 
 from iacjit.cache.store import Cache
 from iacjit.cli import main
@@ -16,24 +16,7 @@ from iacjit.parsers.common.options import ParseOptions
 from iacjit.reports.serialize import to_document
 from iacjit.scan import run_scan
 
-TF = '''
-variable "src" {
-  default = "10.0.0.0/8"
-}
-
-resource "azurerm_network_security_group" "nsg" {
-  name = "nsg"
-  security_rule {
-    name = "ssh"
-    priority = 100
-    direction = "Inbound"
-    access = "Allow"
-    protocol = "Tcp"
-    destination_port_range = "22"
-    source_address_prefix = var.src
-  }
-}
-'''
+TF = '\nvariable "src" {\n  default = "10.0.0.0/8"\n}\n\n' + nsg_tf(source="var.src")
 
 ARM = json.dumps({
     "$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#",

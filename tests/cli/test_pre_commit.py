@@ -16,30 +16,13 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from helpers import REPO, write_tree
+from helpers import REPO, nsg_tf, write_tree
 
 from iacjit import hook
 from iacjit.cli import main
 
-VULNERABLE_TF = """
-resource "azurerm_network_security_group" "web" {
-  name                = "web-nsg"
-  location            = "westeurope"
-  resource_group_name = "rg"
-
-  security_rule {
-    name                       = "ssh"
-    priority                   = 100
-    direction                  = "Inbound"
-    access                     = "Allow"
-    protocol                   = "Tcp"
-    source_port_range          = "*"
-    destination_port_range     = "22"
-    source_address_prefix      = "0.0.0.0/0"
-    destination_address_prefix = "*"
-  }
-}
-"""
+VULNERABLE_TF = "\n" + nsg_tf("web", name="web-nsg", source='"0.0.0.0/0"', before_rule=(
+    '  location = "westeurope"\n  resource_group_name = "rg"\n\n'))
 
 CLEAN_TF = """
 resource "aws_vpc" "main" {

@@ -13,21 +13,32 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[2]
 AZURE_SAMPLE = REPO / "samples/terraform/azure/vulnerable"
 
+
+def nsg_tf(label: str = "nsg", *, name: str | None = None, source: str = '"*"',
+           access: str = "Allow", rule: str = "ssh", before_rule: str = "",
+           after_rule: str = "") -> str:
+    """An azurerm NSG whose inline rule allows TCP 22 from *source* (an HCL expression:
+    everywhere unless told otherwise), line for line: resource, name, *before_rule* (whole
+    lines), the rule's nine lines, *after_rule*, the closing brace.  Tests fill in what they
+    vary; the lines they assert stay where they were."""
+    return (f'resource "azurerm_network_security_group" "{label}" {{\n'
+            f'  name = "{label if name is None else name}"\n'
+            f"{before_rule}"
+            "  security_rule {\n"
+            f'    name = "{rule}"\n'
+            "    priority = 100\n"
+            '    direction = "Inbound"\n'
+            f'    access = "{access}"\n'
+            '    protocol = "Tcp"\n'
+            '    destination_port_range = "22"\n'
+            f"    source_address_prefix = {source}\n"
+            "  }\n"
+            f"{after_rule}"
+            "}\n")
+
+
 # The smallest plan with a zt_net_001 finding: SSH open to "*" on line 4 (inline rule 4-12).
-OPEN_NSG = '''
-resource "azurerm_network_security_group" "nsg" {
-  name = "nsg"
-  security_rule {
-    name = "ssh"
-    priority = 100
-    direction = "Inbound"
-    access = "Allow"
-    protocol = "Tcp"
-    destination_port_range = "22"
-    source_address_prefix = "*"
-  }
-}
-'''
+OPEN_NSG = "\n" + nsg_tf()
 
 
 def write_tree(root: Path, files: Mapping[str, str | bytes]) -> None:

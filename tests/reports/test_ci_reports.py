@@ -11,7 +11,7 @@ from pathlib import Path
 
 import jsonschema
 import pytest
-from helpers import REPO
+from helpers import REPO, nsg_tf
 from junitparser import Error, Failure, JUnitXml, Skipped
 
 from iacjit.reports import gitlab_sast_report, junit_report
@@ -30,19 +30,7 @@ MIXED = {
 variable "admin_source" {}
 
 # iacjit:ignore zt_net_001 reason="bastion, reviewed in SEC-12" expires=2099-01-01
-resource "azurerm_network_security_group" "bastion" {
-  name = "bastion"
-  security_rule {
-    name = "ssh"
-    priority = 100
-    direction = "Inbound"
-    access = "Allow"
-    protocol = "Tcp"
-    destination_port_range = "22"
-    source_address_prefix = "*"
-  }
-}
-
+''' + nsg_tf("bastion") + '''
 resource "azurerm_network_security_group" "jump" {
   name = "jump"
   security_rule {

@@ -31,8 +31,7 @@ def nsg_via(alias: str) -> dict[str, str]:
     """The standard plan with its NSG deployed through provider configuration *alias*."""
     files = plan()
     files["main.tf"] = files["main.tf"].replace(
-        'name                = "web-nsg"', f'provider            = azurerm.{alias}\n'
-        '  name                = "web-nsg"')
+        'name = "web-nsg"', f'provider = azurerm.{alias}\n  name = "web-nsg"')
     return files
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from helpers import nsg_tf
 
 from iacjit.rules import ZT_NET_001, ZT_VIS_008, ZT_VIS_010
 from iacjit.rules.base import Settings
@@ -12,20 +13,8 @@ resource "azurerm_resource_group" "rg" {
   name     = "rg-web"
   location = "westeurope"
 }
-resource "azurerm_network_security_group" "nsg" {
-  name                = "web-nsg"
-  resource_group_name = azurerm_resource_group.rg.name
-  security_rule {
-    name                   = "ssh"
-    priority               = 100
-    direction              = "Inbound"
-    access                 = "Allow"
-    protocol               = "Tcp"
-    destination_port_range = "22"
-    source_address_prefix  = "%(source)s"
-  }
-}
-'''
+''' + nsg_tf(name="web-nsg", source='"%(source)s"',
+                before_rule="  resource_group_name = azurerm_resource_group.rg.name\n")
 VM = '''
 resource "azurerm_subnet" "app" {
   name                 = "app"

@@ -6,39 +6,16 @@ A VM is on an attack path only when a path exists *and* every NSG layer on it al
 from __future__ import annotations
 
 import pytest
+from helpers import nsg_tf
 
 from iacjit.rules import ZT_NET_001, ZT_VIS_008, ZT_VIS_010
 
 ALL3 = (ZT_NET_001, ZT_VIS_010, ZT_VIS_008)
 
-BASE = '''
-resource "azurerm_network_security_group" "nic" {
-  name                = "nic-nsg"
-  resource_group_name = "rg"
-  security_rule {
-    name                   = "ssh"
-    priority               = 100
-    direction              = "Inbound"
-    access                 = "Allow"
-    protocol               = "Tcp"
-    destination_port_range = "22"
-    source_address_prefix  = "Internet"
-  }
-}
-resource "azurerm_network_security_group" "subnet" {
-  name                = "subnet-nsg"
-  resource_group_name = "rg"
-  security_rule {
-    name                   = "%(subnet_rule)s"
-    priority               = 100
-    direction              = "Inbound"
-    access                 = "%(subnet_access)s"
-    protocol               = "Tcp"
-    destination_port_range = "22"
-    source_address_prefix  = "*"
-  }
-}
-resource "azurerm_subnet" "app" {
+IN_RG = '  resource_group_name = "rg"\n'
+BASE = "\n" + nsg_tf("nic", name="nic-nsg", source='"Internet"', before_rule=IN_RG) + nsg_tf(
+    "subnet", name="subnet-nsg", rule="%(subnet_rule)s", access="%(subnet_access)s",
+    before_rule=IN_RG) + '''resource "azurerm_subnet" "app" {
   name                 = "app"
   virtual_network_name = "vnet"
   resource_group_name  = "rg"

@@ -8,30 +8,17 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from helpers import REPO, write_tree
+from helpers import REPO, nsg_tf
 
 from iacjit.config import parse
-from iacjit.rules import ALL_RULES, ZT_NET_001
-from iacjit.scan import run_scan
+from iacjit.rules import ZT_NET_001
 from iacjit.suppressions import Policy
 from iacjit.suppressions.inline import parse_directive
 
 TODAY = dt.date(2026, 6, 1)
 VULNERABLE_TF = (REPO / "samples/terraform/azure/vulnerable/main.tf").read_text(encoding="utf-8")
 
-TF_TWO_RULES = '''
-resource "azurerm_network_security_group" "nsg" {
-  name = "nsg"
-  security_rule {
-    name = "ssh"
-    priority = 100
-    direction = "Inbound"
-    access = "Allow"
-    protocol = "Tcp"
-    destination_port_range = "22"
-    source_address_prefix = "*"
-  }
-  security_rule {
+TF_TWO_RULES = "\n" + nsg_tf(after_rule='''  security_rule {
     name = "rdp"
     priority = 110
     direction = "Inbound"
@@ -40,8 +27,7 @@ resource "azurerm_network_security_group" "nsg" {
     destination_port_range = "3389"
     source_address_prefix = "*"
   }
-}
-'''
+''')
 
 BICEP = '''
 {comment}
@@ -121,18 +107,6 @@ ARM = {
 }
 
 
-@pytest.fixture
-def scan_files(tmp_path, monkeypatch):
-    """Like conftest's scan_files, with a suppression policy (a fixed "today")."""
-    monkeypatch.chdir(tmp_path)
-
-    def run(files, rules=ALL_RULES, policy=None, settings=None):
-        write_tree(tmp_path, files)
-        return run_scan([Path(".")], None, settings, rules=rules, policy=policy)
-
-    return run
-
-
 def policy(**kwargs) -> Policy:
     return Policy(today=TODAY, **kwargs)
 
@@ -146,11 +120,7 @@ def kinds(result):
 
 
 def tf_nsg(comment_above: str = "", comment_inside: str = "") -> str:
-    return (f'{comment_above}\nresource "azurerm_network_security_group" "nsg" {{\n'
-            f'  name = "nsg"\n{comment_inside}\n  security_rule {{\n    name = "ssh"\n'
-            '    priority = 100\n    direction = "Inbound"\n    access = "Allow"\n'
-            '    protocol = "Tcp"\n    destination_port_range = "22"\n'
-            '    source_address_prefix = "*"\n  }\n}\n')
+    return f"{comment_above}\n" + nsg_tf(before_rule=f"{comment_inside}\n")
 
 
 @pytest.mark.parametrize("comment", [

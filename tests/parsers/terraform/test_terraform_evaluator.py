@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from helpers import REPO
+from helpers import REPO, nsg_tf
 
 from iacjit.model.values import ResourceRef, Unknown
 from iacjit.parsers.common.options import ParseOptions
@@ -158,22 +158,9 @@ def test_local_module_uses_caller_arguments(scan_net):
             }
             resource "x_thing" "uses_output" { v = module.net.nsg_name }
         ''',
-        "modules/nsg/main.tf": '''
-            variable "ssh_source" { default = "10.0.0.0/8" }
-            resource "azurerm_network_security_group" "this" {
-              name = "mod-nsg"
-              security_rule {
-                name = "ssh"
-                priority = 100
-                direction = "Inbound"
-                access = "Allow"
-                protocol = "Tcp"
-                destination_port_range = "22"
-                source_address_prefix = var.ssh_source
-              }
-            }
-            output "nsg_name" { value = azurerm_network_security_group.this.name }
-        ''',
+        "modules/nsg/main.tf": '\nvariable "ssh_source" { default = "10.0.0.0/8" }\n'
+        + nsg_tf("this", name="mod-nsg", source="var.ssh_source")
+        + 'output "nsg_name" { value = azurerm_network_security_group.this.name }\n',
         ".git/HEAD": "",  # one repository: ../modules is inside the trust boundary
     }, paths=["root"])
     (finding,) = result.findings
@@ -186,21 +173,8 @@ def test_module_dir_scanned_together_is_not_a_second_root(scan_net):
     """Scanning the module directory too must not report it again with default inputs."""
     result = scan_net({
         "root/main.tf": 'module "net" {\n source = "../modules/nsg"\n src = "10.0.0.0/8"\n}\n',
-        "modules/nsg/main.tf": '''
-            variable "src" { default = "*" }
-            resource "azurerm_network_security_group" "this" {
-              name = "n"
-              security_rule {
-                name = "ssh"
-                priority = 100
-                direction = "Inbound"
-                access = "Allow"
-                protocol = "Tcp"
-                destination_port_range = "22"
-                source_address_prefix = var.src
-              }
-            }
-        ''',
+        "modules/nsg/main.tf": '\nvariable "src" { default = "*" }\n'
+        + nsg_tf("this", name="n", source="var.src"),
     })
     assert result.findings == []
     assert {r.address for r in result.resources} == {
