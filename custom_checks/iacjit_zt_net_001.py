@@ -1,92 +1,96 @@
 """ZT_NET_001 — iacjit's zt_net_001 (management port open to the internet) as Checkov checks.
 
-One check class per checkov framework, all with the same upper-case id (``--check`` and ARM
+One check class per Checkov framework, all with the same upper-case id (``--check`` and ARM
 ``metadata.checkov`` suppressions are case-sensitive).  The ARM check also runs on Bicep:
-checkov registers ARM checks with its Bicep runner and hands them pycep's resource tree.
-The verdict comes from iacjit's rule itself, through ``iacjit_checkov_bridge``.
+Checkov registers ARM checks with its Bicep runner.  Terraform verdicts come from Checkov's
+tree (:mod:`iacjit_pack_terraform`); ARM, Bicep and CloudFormation verdicts from iacjit's own
+readers (:mod:`iacjit_pack_templates`).  Every UNKNOWN prints one line on stderr.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-import iacjit_checkov_bridge as bridge
+import iacjit_pack_files as files
+import iacjit_pack_terraform as terraform
+import iacjit_pack_verdict as verdicts
 from checkov.arm.base_resource_check import BaseResourceCheck as ArmResourceCheck
 from checkov.cloudformation.checks.resource.base_resource_check import (
     BaseResourceCheck as CfnResourceCheck,
 )
 from checkov.common.bridgecrew.severities import get_severity
 from checkov.common.models.enums import CheckCategories, CheckResult
+from checkov.json_doc.base_json_check import BaseJsonCheck
+from checkov.json_doc.enums import BlockType
 from checkov.terraform.checks.resource.base_resource_check import (
     BaseResourceCheck as TerraformResourceCheck,
 )
+from iacjit_pack_loader import GUIDELINE, rule_metadata
+from iacjit_pack_templates import ARM_TYPES, CFN_TYPES, TemplateReader, judge_document
 
 RULE_ID = "zt_net_001"
 CHECK_ID = RULE_ID.upper()
-TITLE, SEVERITY = bridge.rule_metadata(RULE_ID)
-GUIDELINE = bridge.GUIDELINE.format(rule_id=RULE_ID)
+TITLE, SEVERITY = rule_metadata(RULE_ID)
 _RESULTS = {
-    bridge.PASSED: CheckResult.PASSED,
-    bridge.FAILED: CheckResult.FAILED,
-    bridge.UNKNOWN: CheckResult.UNKNOWN,
+    verdicts.PASSED: CheckResult.PASSED,
+    verdicts.FAILED: CheckResult.FAILED,
+    verdicts.UNKNOWN: CheckResult.UNKNOWN,
 }
+_READER = TemplateReader(RULE_ID)  # one per Checkov process: each template is read once
 
 
 class _IacjitCheck:
-    """What the three checks share: metadata, the scanned file, verdict → CheckResult."""
+    """What the three checks share: metadata, Checkov's call, verdict → CheckResult."""
 
-    def _setup(self: Any) -> None:
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(name=TITLE, id=CHECK_ID, categories=[CheckCategories.NETWORKING],
+                         **kwargs)
+        self.guideline = GUIDELINE.format(rule_id=RULE_ID)  # the JSON base takes no argument
         self.severity = get_severity(SEVERITY.upper())
         self._scanned_file = ""
         self._entity_name = ""
 
-    def run(self: Any, scanned_file: str, entity_configuration: dict[str, Any],
+    def run(self, scanned_file: str, entity_configuration: dict[str, Any],
             entity_name: str, entity_type: str, skip_info: Any) -> Any:
-        # conf carries neither the file (needed for Terraform peers and Bicep names) nor,
-        # for CloudFormation, the logical id: keep them from checkov's call.
+        # conf carries neither the file nor, for CloudFormation, the logical id.
         self._scanned_file = scanned_file
         self._entity_name = entity_name
         return super().run(scanned_file, entity_configuration, entity_name, entity_type,
                            skip_info)
 
-    def _result(self: Any, verdict: bridge.Verdict) -> CheckResult:
+    def _result(self, verdict: verdicts.Verdict, file: str, resource: str) -> CheckResult:
         self.details = list(verdict.details)
+        verdicts.announce(verdict, CHECK_ID, file, resource)
         return _RESULTS[verdict.result]
+
+    def _template(self, framework: str, conf: dict[str, Any], entity_type: str,
+                  ) -> CheckResult:
+        judged = _READER.judge(framework, self._scanned_file, entity_type, self._entity_name,
+                               conf, files.checkov_root())
+        return self._result(judged.verdict, judged.file, judged.resource)
 
 
 class TerraformZtNet001(_IacjitCheck, TerraformResourceCheck):
     def __init__(self) -> None:
-        super().__init__(name=TITLE, id=CHECK_ID, categories=[CheckCategories.NETWORKING],
-                         supported_resources=list(bridge.TF_TYPES), guideline=GUIDELINE)
-        self._setup()
+        super().__init__(supported_resources=list(terraform.TYPES))
 
     def scan_resource_conf(self, conf: dict[str, Any]) -> CheckResult:
         name = self._entity_name.rsplit(".", 1)[-1] if self._entity_name else "resource"
-        subject = bridge.terraform_subject(self.entity_type, name, conf, self._scanned_file,
-                                           self.graph)
-        return self._result(bridge.evaluate(RULE_ID, subject))
+        subject = terraform.terraform_subject(self.entity_type, name, conf,
+                                              self._scanned_file, self.graph)
+        return self._result(terraform.evaluate(RULE_ID, subject), subject.resource.file,
+                            subject.resource.address)
 
 
 class ArmZtNet001(_IacjitCheck, ArmResourceCheck):
-    """ARM templates, and Bicep files through checkov's Bicep runner."""
+    """ARM templates, and Bicep files through Checkov's Bicep runner."""
 
     def __init__(self) -> None:
-        super().__init__(name=TITLE, id=CHECK_ID, categories=[CheckCategories.NETWORKING],
-                         supported_resources=list(bridge.ARM_TYPES), guideline=GUIDELINE)
-        self._setup()
+        super().__init__(supported_resources=list(ARM_TYPES))
 
     def scan_entity_conf(self, conf: dict[str, Any], entity_type: str) -> CheckResult:
         self.entity_type = entity_type
-        if "existing" in conf and "config" in conf:  # pycep's tree: a Bicep resource
-            if conf.get("existing") is True:
-                return CheckResult.UNKNOWN  # declared elsewhere: its rules are not here
-            lines = bridge.read_lines(self._scanned_file)
-            names = bridge.bicep_names("\n".join(lines))
-            subject = bridge.bicep_subject(conf, entity_type, self._entity_name,
-                                           self._scanned_file, names, lines)
-        else:
-            subject = bridge.arm_subject(conf, self._entity_name, self._scanned_file)
-        return self._result(bridge.evaluate(RULE_ID, subject))
+        return self._template("arm", conf, entity_type)
 
     def scan_resource_conf(self, conf: dict[str, Any]) -> CheckResult:  # pragma: no cover
         raise NotImplementedError("scan_entity_conf handles ARM and Bicep")
@@ -94,15 +98,27 @@ class ArmZtNet001(_IacjitCheck, ArmResourceCheck):
 
 class CloudFormationZtNet001(_IacjitCheck, CfnResourceCheck):
     def __init__(self) -> None:
-        super().__init__(name=TITLE, id=CHECK_ID, categories=[CheckCategories.NETWORKING],
-                         supported_resources=list(bridge.CFN_TYPES), guideline=GUIDELINE)
-        self._setup()
+        super().__init__(supported_resources=list(CFN_TYPES))
 
     def scan_resource_conf(self, conf: dict[str, Any]) -> CheckResult:
-        subject = bridge.cfn_subject(conf, self._entity_name, self._scanned_file)
-        return self._result(bridge.evaluate(RULE_ID, subject))
+        return self._template("cloudformation", conf, str(conf.get("Type") or ""))
+
+
+class ArmSymbolicTemplateZtNet001(_IacjitCheck, BaseJsonCheck):
+    """``languageVersion`` 2.0 ARM templates, which Checkov's ARM runner skips, through its
+    JSON framework: one result per template (Checkov allows no more for a JSON document)."""
+
+    def __init__(self) -> None:
+        super().__init__(supported_entities=["resources"], block_type=BlockType.OBJECT)
+
+    def scan_entity_conf(self, conf: Any, entity_type: str) -> CheckResult:
+        judged = judge_document(_READER, self._scanned_file, conf, files.checkov_root())
+        if judged is None:
+            return CheckResult.UNKNOWN  # not a template Checkov skips: nothing to say here
+        return self._result(judged.verdict, judged.file, judged.resource)
 
 
 TerraformZtNet001()
 ArmZtNet001()
 CloudFormationZtNet001()
+ArmSymbolicTemplateZtNet001()

@@ -17,8 +17,8 @@ import pytest
 from helpers import REPO
 
 DATA = ("iacjit/reports/templates/report.html.j2", "iacjit/reports/templates/comment.md.j2",
-        "iacjit/chains/CHAIN-016.yaml", "iacjit/checkov_pack/iacjit_checkov_bridge.py",
-        "iacjit/checkov_pack/iacjit_zt_net_001.py")
+        "iacjit/chains/CHAIN-016.yaml", "iacjit/checkov_pack/iacjit_pack_loader.py",
+        "iacjit/checkov_pack/iacjit_pack_templates.py", "iacjit/checkov_pack/iacjit_zt_net_001.py")
 
 
 @pytest.fixture(scope="module")

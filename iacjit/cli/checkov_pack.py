@@ -14,7 +14,7 @@ def checkov_pack() -> None:
 
     package = Path(iacjit.__file__).resolve().parent
     for candidate in (package / "checkov_pack", package.parent / "custom_checks"):
-        if (candidate / "iacjit_checkov_bridge.py").is_file():
+        if (candidate / "iacjit_zt_net_001.py").is_file():
             click.echo(str(candidate.resolve()))
             return
     raise click.ClickException("the Checkov pack is not part of this installation")

@@ -2,24 +2,24 @@
 
 checkov lives in its own virtualenv (.ci-venvs/checkov, built once and reused): it pins
 bc-python-hcl2, whose ``hcl2`` module clashes with python-hcl2, so it must never share an
-environment with iacjit (domain.md §5).  The pack loads iacjit's rules from the repository by
-path; the tests check that this pulls in nothing but the standard library.
+environment with iacjit (domain.md §5).  The pack loads iacjit from the repository by path;
+the tests check that this pulls in nothing but the standard library and PyYAML.
 
-The adapter functions are also tested directly here (they import nothing from checkov).
+The pack's modules are tested without Checkov in test_checkov_pack_units.py.
 """
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
 import shutil
 import subprocess
 import sys
+import textwrap
 from pathlib import Path
 
 import pytest
-from helpers import REPO
+from helpers import REPO, write_tree
 
 from iacjit.scan import run_scan
 
@@ -27,65 +27,11 @@ PACK = REPO / "custom_checks"
 CHECKOV_VENV = REPO / ".ci-venvs" / "checkov"
 CHECKOV_SPEC = "checkov>=3.2,<4"  # exact versions: .ci/checkov-constraints.txt (make lock)
 CHECKOV_LOCK = REPO / ".ci" / "checkov-constraints.txt"
-FRAMEWORKS = "terraform,arm,cloudformation,bicep"
+# json: languageVersion 2.0 ARM templates, which the arm framework skips.
+FRAMEWORKS = "terraform,terraform_plan,arm,cloudformation,bicep,json"
 GUIDELINE = "https://github.com/iacjit/iacjit/blob/main/docs/rules/zt_net_001.md"
-
-# (file path as checkov reports it, resource) → verdict, for the samples of every format.
-MUST_FAIL = {
-    ("/terraform/azure/vulnerable/main.tf", "azurerm_network_security_group.web"),
-    ("/terraform/azure/vulnerable/main.tf", "azurerm_network_security_rule.rdp"),
-    ("/terraform/aws/vulnerable/main.tf", "aws_security_group_rule.rdp"),
-    ("/terraform/aws/vulnerable/main.tf", "aws_vpc_security_group_ingress_rule.all_v6"),
-    ("/cloudformation/vulnerable/windows-web.json", "AWS::EC2::SecurityGroup.WebSecurityGroup"),
-    ("/cloudformation/vulnerable/bastion-vpc.yaml",
-     "AWS::EC2::SecurityGroup.BastionSecurityGroup"),
-    ("/cloudformation/vulnerable/bastion-vpc.yaml",
-     "AWS::EC2::SecurityGroupIngress.BastionRdpIngress"),
-    ("/arm/vulnerable/classic-vm.json",  # its nested child rule allow-rdp from Internet
-     "Microsoft.Network/networkSecurityGroups.[concat(web, '-nsg')]"),
-    ("/arm/vulnerable/nested-deployment.json",
-     "Microsoft.Network/networkSecurityGroups.[format('app-{0}-nsg', prod)]"),
-    ("/bicep/vulnerable/main.bicep",
-     "Microsoft.Network/networkSecurityGroups/securityRules.rdpRule"),
-    ("/bicep/vulnerable/symbolic-vm.bicep",
-     "Microsoft.Network/networkSecurityGroups/securityRules.rdpRule"),
-}
-MUST_PASS = {
-    ("/terraform/azure/fixed/main.tf", "azurerm_network_security_group.web"),
-    # Allow from Internet on 3389, dead behind deny_rdp (another resource, seen via the graph).
-    ("/terraform/azure/fixed/main.tf", "azurerm_network_security_rule.rdp"),
-    ("/terraform/azure/fixed/main.tf", "azurerm_network_security_rule.deny_rdp"),
-    ("/terraform/aws/fixed/main.tf", "aws_security_group.bastion"),
-    ("/terraform/aws/fixed/main.tf", "aws_security_group_rule.rdp_from_admins"),
-    ("/terraform/aws/fixed/main.tf", "aws_vpc_security_group_ingress_rule.udp_22"),
-    ("/cloudformation/fixed/windows-web.json", "AWS::EC2::SecurityGroup.WebSecurityGroup"),
-    ("/cloudformation/fixed/bastion-vpc.yaml", "AWS::EC2::SecurityGroup.BastionSecurityGroup"),
-    ("/cloudformation/fixed/bastion-vpc.yaml",
-     "AWS::EC2::SecurityGroupIngress.BastionRdpIngress"),
-    ("/arm/fixed/nested-deployment.json",
-     "Microsoft.Network/networkSecurityGroups.[format('app-{0}-nsg', prod)]"),
-    ("/bicep/fixed/main.bicep", "Microsoft.Network/networkSecurityGroups/securityRules.rdpRule"),
-    ("/bicep/fixed/symbolic-vm.bicep",
-     "Microsoft.Network/networkSecurityGroups/securityRules.rdpRule"),
-}
-# A deciding value checkov leaves unevaluated: UNKNOWN, so neither passed nor failed.
-MUST_BE_UNKNOWN = {
-    # dynamic "ingress" content left as 'ingress.value' by checkov
-    ("/terraform/aws/vulnerable/main.tf", "aws_security_group.bastion"),
-    # CidrIp is an Fn::If
-    ("/cloudformation/vulnerable/windows-web.json",
-     "AWS::EC2::SecurityGroupIngress.WebRdpIngress"),
-    # sourceAddressPrefix is [parameters('sourcePrefix')] of a nested deployment, no default
-    ("/arm/vulnerable/nested-deployment.json",
-     "Microsoft.Network/networkSecurityGroups.[parameters('nsgName')]"),
-    # securityRules built by a copy loop
-    ("/arm/fixed/classic-vm.json", "Microsoft.Network/networkSecurityGroups.[concat(web, '-nsg')]"),
-    # sourceAddressPrefix is a parameter: checkov substitutes a value, not always this file's
-    ("/bicep/vulnerable/symbolic-vm.bicep", "Microsoft.Network/networkSecurityGroups.nsg"),
-    ("/bicep/fixed/symbolic-vm.bicep", "Microsoft.Network/networkSecurityGroups.nsg"),
-    # securityRules built by a for loop
-    ("/bicep/vulnerable/main.bicep", "Microsoft.Network/networkSecurityGroups.nsg"),
-}
+ARM_NSG = "Microsoft.Network/networkSecurityGroups"
+ARM_RULE = f"{ARM_NSG}/securityRules"
 
 
 # --------------------------------------------------------------------------------------------
@@ -120,7 +66,8 @@ def checkov() -> Path:
     return executable
 
 
-def _run_checkov(checkov: Path, cwd: Path, *args: str) -> list[dict]:
+def _run_checkov(checkov: Path, cwd: Path, *args: str) -> tuple[list[dict], str]:
+    """checkov's JSON reports and its stderr."""
     proc = subprocess.run(
         [str(checkov), *args, "--check", "ZT_NET_001", "--skip-download", "--framework",
          FRAMEWORKS, "-o", "json", "--compact"],
@@ -129,8 +76,9 @@ def _run_checkov(checkov: Path, cwd: Path, *args: str) -> list[dict]:
     assert proc.returncode in (0, 1), proc.stderr[-4000:]
     assert "Cannot load external check" not in proc.stderr, proc.stderr[-4000:]
     assert "Failed to run check ZT_NET_001" not in proc.stderr, proc.stderr[-4000:]
+    assert "Traceback" not in proc.stderr, proc.stderr[-4000:]
     data = json.loads(proc.stdout)
-    return data if isinstance(data, list) else [data]
+    return (data if isinstance(data, list) else [data]), proc.stderr
 
 
 def _results(reports: list[dict]) -> dict[tuple[str, str], dict]:
@@ -141,61 +89,159 @@ def _results(reports: list[dict]) -> dict[tuple[str, str], dict]:
             for item in results.get(verdict, []):
                 key = (item["file_path"], item["resource"])
                 assert key not in found, f"{key} reported twice"
-                found[key] = {**item, "verdict": verdict}
+                found[key] = {**item, "verdict": verdict, "check_type": report["check_type"]}
     return found
 
 
+def _unknown_lines(stderr: str) -> list[str]:
+    return [line for line in stderr.splitlines() if line.startswith("iacjit ZT_NET_001 UNKNOWN")]
+
+
 @pytest.fixture(scope="session")
-def sample_results(checkov) -> dict[tuple[str, str], dict]:
-    reports = _run_checkov(checkov, REPO, "-d", "samples", "--external-checks-dir",
-                           str(PACK))
-    return _results(reports)
+def sample_run(checkov) -> tuple[dict[tuple[str, str], dict], str]:
+    reports, stderr = _run_checkov(checkov, REPO, "-d", "samples", "--external-checks-dir",
+                                   str(PACK))
+    return _results(reports), stderr
 
 
 # --------------------------------------------------------------------------------------------
-# Tests with checkov
+# What the pack fails is what iacjit scan reports
 
 
-def test_pack_verdicts_on_the_samples(sample_results):
-    failed = {k for k, v in sample_results.items() if v["verdict"] == "failed_checks"}
-    passed = {k for k, v in sample_results.items() if v["verdict"] == "passed_checks"}
-    assert failed >= MUST_FAIL, sorted(MUST_FAIL - failed)
-    assert passed >= MUST_PASS, sorted(MUST_PASS - passed)
-    assert not MUST_BE_UNKNOWN & (failed | passed), sorted(MUST_BE_UNKNOWN & (failed | passed))
-    # A fixed sample never fails, and every vulnerable sample format has a failure.
-    assert not [k for k in failed if "/fixed/" in k[0]]
-    for fmt in ("terraform", "cloudformation", "arm", "bicep"):
-        assert any(k[0].startswith(f"/{fmt}/") and "/vulnerable/" in k[0] for k in failed), fmt
+def _kind(resource: str) -> str:
+    if resource == ARM_RULE or resource.startswith((f"{ARM_RULE}.", "securityRules.")):
+        return "rule"
+    return "nsg" if resource.startswith(f"{ARM_NSG}.") or resource == ARM_NSG else "other"
 
 
-def test_pack_metadata(sample_results):
-    assert sample_results
-    for item in sample_results.values():
-        assert item["check_id"] == "ZT_NET_001"
-        assert item["severity"] == "HIGH"
-        assert item["guideline"] == GUIDELINE
-        assert item["check_name"] == "Management port open to the internet"
+def _entity_of(finding, results: dict[tuple[str, str], dict]) -> tuple[str, str] | None:
+    """The Checkov entity an iacjit finding belongs to: by identity for Terraform and
+    CloudFormation, for ARM and Bicep the innermost entity of the same kind around the
+    resource's declaration (or the whole template for a languageVersion 2.0 one)."""
+    file = "/" + finding.resource.file
+    resource = finding.resource
+    if resource.source_format not in ("arm", "bicep"):  # Terraform, plans, CloudFormation
+        cfn = resource.source_format == "cloudformation"
+        key = (file, f"{resource.type}.{resource.address}" if cfn else resource.address)
+        return key if key in results else None
+    line, kind = resource.span.line, _kind(resource.type)
+    around = [(item["file_line_range"][1] - item["file_line_range"][0], key)
+              for key, item in results.items()
+              if key[0] == file and item["file_line_range"][0] <= line
+              <= item["file_line_range"][1]
+              and (item["check_type"] == "json" or _kind(key[1]) == kind)]
+    return min(around)[1] if around else None
 
 
-def test_pack_agrees_with_iacjit_scan(sample_results, monkeypatch):
-    """The pack is iacjit's rule on less information: it never fails what iacjit passes, and
-    never passes what iacjit flags or cannot decide."""
+def test_pack_fails_exactly_what_iacjit_scan_reports(sample_run, monkeypatch):
+    """Every sample: the resources the pack fails are the resources iacjit scan reports for
+    zt_net_001, each finding on the Checkov entity that declares its resource."""
+    results, _ = sample_run
     monkeypatch.chdir(REPO / "samples")
-    result = run_scan([Path(".")])
-    lines: dict[str, list[int]] = {}
-    for item in [*result.findings, *result.unresolved]:
-        if item.rule_id == "zt_net_001":
-            lines.setdefault("/" + item.resource.file, []).append(item.span.line)
-    flagged = {(f.resource.file, f.span.line) for f in result.findings
-               if f.rule_id == "zt_net_001"}
-    for (file, resource), item in sample_results.items():
-        start, end = item["file_line_range"]
-        inside = [n for n in lines.get(file, []) if start <= n <= end]
-        if item["verdict"] == "passed_checks":
-            assert not inside, f"pack passes {resource} in {file}; iacjit reports lines {inside}"
-        else:
-            hits = [n for n in inside if (file[1:], n) in flagged]
-            assert hits, f"pack fails {resource} in {file}; iacjit has no finding there"
+    scan = run_scan([Path(".")])
+    findings = [f for f in scan.findings if f.rule_id == "zt_net_001"]
+    assert len(findings) >= 20
+    expected = {}
+    for finding in findings:
+        entity = _entity_of(finding, results)
+        assert entity is not None, f"no Checkov result for {finding.resource.address} " \
+                                   f"({finding.resource.file}:{finding.resource.span.line})"
+        expected[entity] = finding
+    failed = {k for k, v in results.items() if v["verdict"] == "failed_checks"}
+    assert failed == set(expected), (sorted(failed - set(expected)),
+                                     sorted(set(expected) - failed))
+    # every format of the samples is covered, and no fixed sample fails
+    assert len({f.resource.source_format for f in findings}) == 5
+    assert not [k for k in failed if "/fixed/" in k[0]]
+
+
+def test_samples_leave_nothing_undecided(sample_run, monkeypatch):
+    """iacjit decides every sample resource, so the pack prints no UNKNOWN line for them."""
+    _, stderr = sample_run
+    monkeypatch.chdir(REPO / "samples")
+    assert not [u for u in run_scan([Path(".")]).unresolved if u.rule_id == "zt_net_001"]
+    assert _unknown_lines(stderr) == []
+
+
+def test_pack_metadata(sample_run):
+    results, _ = sample_run
+    assert results
+    for item in results.values():
+        assert item["check_id"] == "ZT_NET_001"
+        assert item["check_name"] == "Management port open to the internet"
+        if item["check_type"] != "json":  # Checkov's JSON framework keeps no guideline
+            assert item["severity"] == "HIGH"
+            assert item["guideline"] == GUIDELINE
+
+
+UNRESOLVED = {
+    "arm/open.json": """\
+        {
+          "$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#",
+          "contentVersion": "1.0.0.0",
+          "parameters": {"src": {"type": "string"}},
+          "resources": [
+            {
+              "type": "Microsoft.Network/networkSecurityGroups",
+              "apiVersion": "2023-04-01",
+              "name": "nsg",
+              "properties": {"securityRules": [{"name": "ssh", "properties": {
+                "priority": 100, "direction": "Inbound", "access": "Allow", "protocol": "Tcp",
+                "sourceAddressPrefix": "[parameters('src')]", "destinationPortRange": "22"}}]}
+            }
+          ]
+        }
+        """,
+    "cfn/sg.yaml": """\
+        AWSTemplateFormatVersion: "2010-09-09"
+        Parameters:
+          Src:
+            Type: String
+        Resources:
+          Sg:
+            Type: AWS::EC2::SecurityGroup
+            Properties:
+              GroupDescription: x
+              SecurityGroupIngress:
+                - {IpProtocol: tcp, FromPort: 22, ToPort: 22, CidrIp: !Ref Src}
+        """,
+    # iacjit refuses duplicate property names (ARM does); Checkov reads the file anyway.
+    "bad/dup.json": """\
+        {
+          "$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#",
+          "contentVersion": "1.0.0.0",
+          "resources": [
+            {
+              "type": "Microsoft.Network/networkSecurityGroups",
+              "name": "nsg",
+              "name": "other",
+              "properties": {"securityRules": []}
+            }
+          ]
+        }
+        """,
+}
+
+
+def test_unresolved_and_bad_templates_print_one_line_each(checkov, tmp_path):
+    """UNKNOWN is never silent: one stderr line per resource, naming the file, the resource
+    and iacjit's reason; a template iacjit cannot read gives its located error, no traceback."""
+    write_tree(tmp_path, {k: textwrap.dedent(v) for k, v in UNRESOLVED.items()})
+    reports, stderr = _run_checkov(checkov, tmp_path, "-d", ".", "--external-checks-dir",
+                                   str(PACK))
+    assert not [k for k, v in _results(reports).items() if v["verdict"] == "failed_checks"]
+    lines = _unknown_lines(stderr)
+    assert len(lines) == 3, stderr[-3000:]
+    arm, = (line for line in lines if "open.json" in line)
+    assert f"{ARM_NSG}.nsg" in arm and "parameter 'src' has no value" in arm
+    cfn, = (line for line in lines if "sg.yaml" in line)
+    assert "AWS::EC2::SecurityGroup.Sg" in cfn and "Src" in cfn
+    bad, = (line for line in lines if "dup.json" in line)
+    assert "dup.json:8" in bad and "name" in bad
+
+
+# --------------------------------------------------------------------------------------------
+# Installation
 
 
 def test_pack_runs_from_the_wheel_layout(checkov, tmp_path):
@@ -205,18 +251,22 @@ def test_pack_runs_from_the_wheel_layout(checkov, tmp_path):
                     ignore=shutil.ignore_patterns("__pycache__", "checkov_pack"))
     shutil.copytree(PACK, package / "checkov_pack",
                     ignore=shutil.ignore_patterns("__pycache__"))
-    reports = _run_checkov(checkov, REPO / "samples", "-d", "terraform/azure",
-                           "--external-checks-dir", str(package / "checkov_pack"))
-    results = _results(reports)
-    verdicts = {k: v["verdict"] for k, v in results.items()}
-    assert verdicts[("/vulnerable/main.tf", "azurerm_network_security_rule.rdp")] == \
-        "failed_checks"
-    assert verdicts[("/fixed/main.tf", "azurerm_network_security_rule.rdp")] == "passed_checks"
+    reports, _ = _run_checkov(checkov, REPO / "samples", "-d", ".",
+                              "--external-checks-dir", str(package / "checkov_pack"))
+    verdicts = {k: v["verdict"] for k, v in _results(reports).items()}
+    assert verdicts[("/terraform/azure/vulnerable/main.tf",
+                     "azurerm_network_security_rule.rdp")] == "failed_checks"
+    assert verdicts[("/terraform/azure/fixed/main.tf",
+                     "azurerm_network_security_rule.rdp")] == "passed_checks"
+    assert verdicts[("/bicep/vulnerable/main.bicep", f"{ARM_RULE}.rdpRule")] == "failed_checks"
+    assert verdicts[("/cloudformation/vulnerable/windows-web.json",
+                     "AWS::EC2::SecurityGroupIngress.WebRdpIngress")] == "failed_checks"
 
 
-def test_checkov_environment_stays_clean(checkov, sample_results):
-    """No iacjit, no python-hcl2 in checkov's venv; the pack imports only the standard
-    library besides iacjit; and checkov still starts after the scans."""
+def test_checkov_environment_stays_clean(checkov, sample_run):
+    """No iacjit, no python-hcl2 in checkov's venv; the pack, its template readers included,
+    imports only the standard library and PyYAML besides iacjit (never python-hcl2, lark,
+    click or jinja2); and checkov still starts after the scans."""
     python = str(_bin("python"))
     probe = (
         "import importlib.metadata as m, sys\n"
@@ -224,132 +274,23 @@ def test_checkov_environment_stays_clean(checkov, sample_results):
         "print(sorted(names & {'iacjit', 'python-hcl2'}))\n"
         f"sys.path.insert(0, {str(PACK)!r})\n"
         "before = set(sys.modules)\n"
-        "import iacjit_checkov_bridge as b\n"
-        "b.api()\n"
+        "import iacjit_pack_templates as t\n"
+        "import iacjit_pack_terraform\n"
+        f"reader = t.TemplateReader('zt_net_001')\n"
+        f"for f in ('arm/vulnerable/classic-vm.json', 'bicep/vulnerable/main.bicep',"
+        f" 'cloudformation/vulnerable/bastion-vpc.yaml'):\n"
+        f"    fw = 'cloudformation' if 'cloudformation' in f else 'arm'\n"
+        f"    p = {str(REPO / 'samples')!r} + '/' + f\n"
+        "    assert reader.unit(__import__('pathlib').Path(p), fw, None).outputs, f\n"
         "extra = {n.split('.')[0] for n in set(sys.modules) - before}\n"
-        "ours = {'iacjit', 'iacjit_checkov_bridge'}\n"
+        "ours = {'iacjit', 'yaml', 'cython_runtime'}\n"
         "print(sorted(n for n in extra if n not in sys.stdlib_module_names\n"
-        "             and n not in ours and not n.startswith('_')))\n"
+        "             and n not in ours and not n.startswith(('_', 'iacjit_pack_'))))\n"
     )
     proc = subprocess.run([python, "-c", probe], capture_output=True, text=True, cwd="/")
     assert proc.returncode == 0, proc.stderr
     installed, imported = proc.stdout.strip().splitlines()
     assert installed == "[]"
-    assert imported == "[]", f"iacjit's rules pull in non-stdlib modules: {imported}"
+    assert imported == "[]", f"the pack pulls in non-stdlib modules: {imported}"
     version = subprocess.run([str(checkov), "--version"], capture_output=True, text=True)
     assert version.returncode == 0 and version.stdout.strip()
-
-
-# --------------------------------------------------------------------------------------------
-# Adapters, without checkov
-
-
-@pytest.fixture(scope="module")
-def bridge():
-    spec = importlib.util.spec_from_file_location(
-        "iacjit_checkov_bridge_under_test", PACK / "iacjit_checkov_bridge.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up by name
-    spec.loader.exec_module(module)
-    yield module
-    del sys.modules[spec.name]
-
-
-def _tf(bridge, rtype, conf, peers=()):
-    subject = bridge.Subject(bridge.terraform_resource(rtype, "x", conf, "/m/main.tf", []))
-    subject.peers = [bridge.terraform_resource(t, n, c, "/m/main.tf", []) for t, n, c in peers]
-    return bridge.evaluate("zt_net_001", subject).result
-
-
-def test_terraform_values_are_unwrapped_and_unrendered_ones_unknown(bridge):
-    rule = {"type": ["ingress"], "from_port": [22], "to_port": [22], "protocol": ["tcp"],
-            "security_group_id": ["aws_security_group.x.id"]}
-    assert _tf(bridge, "aws_security_group_rule",
-               {**rule, "cidr_blocks": [["0.0.0.0/1", "128.0.0.0/1"]]}) == "FAILED"
-    assert _tf(bridge, "aws_security_group_rule",
-               {**rule, "cidr_blocks": [["10.0.0.0/8"]]}) == "PASSED"
-    assert _tf(bridge, "aws_security_group_rule",
-               {**rule, "cidr_blocks": ["var.admin_cidrs"]}) == "UNKNOWN"
-    assert _tf(bridge, "aws_security_group_rule",
-               {**rule, "cidr_blocks": [["${var.a}/0"]]}) == "UNKNOWN"
-    assert bridge.tf_string("aws_security_group.x.id").address == "aws_security_group.x"
-    assert bridge.tf_string("Storage.WestEurope") == "Storage.WestEurope"
-
-
-def test_terraform_nsg_priority_across_resources(bridge):
-    allow = {"name": ["allow"], "priority": [200], "direction": ["Inbound"],
-             "access": ["Allow"], "protocol": ["Tcp"], "destination_port_range": ["3389"],
-             "source_address_prefix": ["Internet"], "network_security_group_name": ["n"]}
-    deny = {**allow, "name": ["deny"], "priority": [100], "access": ["Deny"],
-            "source_address_prefix": ["*"]}
-    nsg = {"name": ["n"]}
-    assert _tf(bridge, "azurerm_network_security_rule", allow,
-               [("azurerm_network_security_group", "n", nsg)]) == "FAILED"
-    assert _tf(bridge, "azurerm_network_security_rule", allow,
-               [("azurerm_network_security_group", "n", nsg),
-                ("azurerm_network_security_rule", "d", deny)]) == "PASSED"
-
-
-def test_arm_expressions_and_copy_loops_are_unknown(bridge):
-    def nsg(source, **props):
-        rule = {"name": "r", "properties": {
-            "priority": 100, "direction": "Inbound", "access": "Allow", "protocol": "Tcp",
-            "destinationPortRange": "22", "sourceAddressPrefix": source}}
-        return {"type": bridge.ARM_NSG, "name": "n",
-                "properties": {"securityRules": [rule], **props}}
-
-    def verdict(conf):
-        return bridge.evaluate("zt_net_001", bridge.arm_subject(conf, "n", "/t.json")).result
-
-    assert verdict(nsg("Internet")) == "FAILED"
-    assert verdict(nsg("[parameters('src')]")) == "UNKNOWN"
-    assert verdict(nsg("10.0.0.0/8")) == "PASSED"
-    looped = nsg("10.0.0.0/8", copy=[{"name": "securityRules", "count": 2, "input": {}}])
-    assert verdict(looped) == "UNKNOWN"
-    assert bridge.arm_plain("[[literal]") == "[literal]"
-
-
-def test_cloudformation_intrinsics_are_unknown(bridge):
-    def verdict(entry):
-        conf = {"Type": "AWS::EC2::SecurityGroup", "Properties": {
-            "SecurityGroupIngress": [{"IpProtocol": "6", "FromPort": "22", "ToPort": "22",
-                                      **entry, "__startline__": 3, "__endline__": 4}],
-            "__startline__": 1, "__endline__": 9}}
-        return bridge.evaluate("zt_net_001", bridge.cfn_subject(conf, "Sg", "/t.yaml")).result
-
-    assert verdict({"CidrIpv6": "::/0"}) == "FAILED"
-    assert verdict({"CidrIp": {"Fn::If": ["c", "0.0.0.0/0", "10.0.0.0/8"]}}) == "UNKNOWN"
-    assert verdict({"CidrIp": "10.0.0.0/8"}) == "PASSED"
-
-
-def test_bicep_fields_written_as_expressions_are_unknown(bridge):
-    source = [
-        "param src string = '*'",
-        "resource nsg 'Microsoft.Network/networkSecurityGroups@2023-04-01' = {",
-        "  properties: {",
-        "    securityRules: [",
-        "      {",
-        "        name: 'a'",
-        "        properties: {",
-        "          sourceAddressPrefix: src",
-        "          destinationPortRanges: [",
-        "            '22'",
-        "          ]",
-        "        }",
-        "      }",
-        "    ]",
-        "  }",
-        "}",
-    ]
-    config = {"name": "n", "properties": {"securityRules": [{"name": "a", "properties": {
-        "priority": 100, "direction": "Inbound", "access": "Allow", "protocol": "Tcp",
-        "sourceAddressPrefix": "10.0.0.0/8", "destinationPortRanges": ["22"]}}]}}
-    entity = {"existing": False, "config": config, "__start_line__": 2, "__end_line__": 16}
-    names = bridge.bicep_names("\n".join(source))
-    subject = bridge.bicep_subject(entity, bridge.ARM_NSG, "nsg", "/m.bicep", names, source)
-    assert bridge.evaluate("zt_net_001", subject).result == "UNKNOWN"
-    literal = [line.replace("sourceAddressPrefix: src", "sourceAddressPrefix: 'Internet'")
-               for line in source]
-    config["properties"]["securityRules"][0]["properties"]["sourceAddressPrefix"] = "Internet"
-    subject = bridge.bicep_subject(entity, bridge.ARM_NSG, "nsg", "/m.bicep", names, literal)
-    assert bridge.evaluate("zt_net_001", subject).result == "FAILED"
