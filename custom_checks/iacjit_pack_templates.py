@@ -42,6 +42,7 @@ class Unit:
     resources: list[Any] = field(default_factory=list)
     outputs: list[Any] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
+    rule_error: str = ""  # the rule itself failed: no verdict of the unit can be trusted
 
 
 @dataclass
@@ -133,7 +134,7 @@ class TemplateReader:
                 model = a.build_model(unit.resources)
                 unit.outputs = list(a.rule(self.rule_id).check(model, a.Settings()))
             except Exception as exc:  # noqa: BLE001 - an UNKNOWN with the reason
-                unit.errors.append(f"iacjit's rule failed: {type(exc).__name__}: {exc}")
+                unit.rule_error = f"iacjit's rule failed: {type(exc).__name__}: {exc}"
             self._units[key] = unit
         return self._units[key]
 
@@ -159,6 +160,8 @@ class TemplateReader:
             return Judged(Verdict(UNKNOWN, [f"cannot find the scanned file {scanned_file!r}"]),
                           scanned_file, label)
         unit = self.unit(path, framework, root)
+        if unit.rule_error:
+            return Judged(Verdict(UNKNOWN, [unit.rule_error]), str(path), label)
         mapped = self._mapped(unit, path, framework, entity_type, entity_name, conf)
         if not mapped:
             reasons = unit.errors or [
@@ -187,6 +190,9 @@ def judge_document(reader: TemplateReader, scanned_file: str, resources: Any,
     if path is None:
         return None
     unit = reader.unit(path, "arm", root)
+    label = "languageVersion 2.0 template"
+    if unit.rule_error:
+        return Judged(Verdict(UNKNOWN, [unit.rule_error]), str(path), label)
     mapped = [r for r in unit.resources if _same_file(r.file, path) and _kind(r.type)]
     if not mapped and not unit.errors:
         return None  # a template without NSGs: nothing for this rule
@@ -194,7 +200,7 @@ def judge_document(reader: TemplateReader, scanned_file: str, resources: Any,
     outputs = [o for o in unit.outputs if id(o.resource) in ids]
     verdict = judge(outputs, api().Finding, [] if mapped else unit.errors)
     names = ", ".join(dict.fromkeys(r.address for r in mapped)) or "its resources"
-    return Judged(verdict, str(path), f"languageVersion 2.0 template ({names})")
+    return Judged(verdict, str(path), f"{label} ({names})")
 
 
 def _located(error: Any) -> str:

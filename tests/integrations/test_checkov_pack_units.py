@@ -132,6 +132,14 @@ def test_reader_path_verdicts(pack, tmp_path, capsys, name, text, framework, ety
         assert lines == []
 
 
+def test_a_rule_that_fails_gives_unknown_never_passed(pack, tmp_path):
+    write_tree(tmp_path, {"t.json": _ARM % ', "defaultValue": "10.0.0.0/8"'})
+    reader = pack.templates.TemplateReader("no_such_rule")
+    judged = reader.judge("arm", str(tmp_path / "t.json"), ARM_NSG, "nsg", _ARM_LINES, tmp_path)
+    assert judged.verdict.result == "UNKNOWN"
+    assert "iacjit's rule failed" in judged.verdict.details[0]
+
+
 def test_a_template_is_read_once_per_process(pack, tmp_path, monkeypatch):
     write_tree(tmp_path, {"t.json": _ARM % ', "defaultValue": "Internet"'})
     reader = pack.templates.TemplateReader("zt_net_001")
