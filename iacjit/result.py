@@ -25,3 +25,4 @@ class ScanResult:
     base: dict[str, Any] | None = None  # iacjit.base_ref: what --base-ref compared against
     policy: dict = field(default_factory=dict)  # deviations from the defaults (iacjit.deviations)
     units: list[dict] = field(default_factory=list)  # iacjit.providers.accounts.unit_rows
+    scan: dict[str, Any] = field(default_factory=dict)  # iacjit.provenance: date, paths, repo

@@ -153,14 +153,19 @@ def run_scan(
     suppressions, expiry dates and the baseline are applied on every scan all the same.
     *plan*: the plan's key when the caller computed it already (iacjit.cache.report).
     """
+    from iacjit import provenance
+
+    paths = list(paths)
+    started = provenance.describe(paths)  # before the scan: the date it ran
     policy = policy or Policy()
     settings = settings or Settings()
-    result = _run(list(paths), options or ParseOptions(), settings, tuple(rules), excluded,
+    result = _run(paths, options or ParseOptions(), settings, tuple(rules), excluded,
                   progress, policy, cache, plan)
     result.policy = policy.report()
     from iacjit.providers.accounts import Accounts, unit_rows
 
     result.units = unit_rows(result.resources, Accounts(settings.shared_accounts))
+    result.scan = started
     return result
 
 

@@ -26,6 +26,7 @@ LAYERS = {
     "iacjit.providers": 2,
     "iacjit.discovery": 1.5, "iacjit.parsers": 1.5,
     "iacjit.model": 1, "iacjit.progress": 1, "iacjit.output_files": 1, "iacjit.boundary": 1,
+    "iacjit.provenance": 1,
     "iacjit": 0,
 }
 

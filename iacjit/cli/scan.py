@@ -80,7 +80,7 @@ def scan(paths, fmt, output, quiet, no_color, fail_on, fail_on_unresolved, exclu
     ref = chosen_ref(base_ref)
     stored = None if create_baseline or ref else report_cache.slots(
         cache, paths, options, setting.exclude, rule_ids, setting.settings, setting.policy,
-        renderings, f"{gate.fail_on}/unresolved={gate.fail_on_unresolved}")
+        renderings, f"{gate.fail_on}/unresolved={gate.fail_on_unresolved}/{_where(paths)}")
     reports = [slot.get() for slot in stored] if stored else []
     if reports and all(reports) and len({r.code for r in reports}) == 1:
         served = {key: report.text for key, report in zip(renderings, reports, strict=True)}
@@ -111,3 +111,11 @@ def scan(paths, fmt, output, quiet, no_color, fail_on, fail_on_unresolved, exclu
         for slot, key in zip(stored, renderings, strict=True):
             slot.put(report_cache.Report(text(*key), code))
     sys.exit(code)
+
+
+def _where(paths: list[Path]) -> str:
+    """The report's ``scan`` object (UTC date, paths, repository and commit), for the report
+    cache key: a report served from the cache says what this run would."""
+    from iacjit import provenance
+
+    return repr(provenance.describe(paths))

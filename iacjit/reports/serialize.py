@@ -170,6 +170,7 @@ def to_document(result: ScanResult, exit_code: int) -> dict[str, Any]:
     return _clean_document({
         "version": SCHEMA_VERSION,
         "tool": {"name": "iacjit", "version": __version__},
+        "scan": result.scan or None,
         "findings": [finding(f) for f in result.findings],
         "chains": [chain(c) for c in result.chains],
         "unresolved": [unresolved(u) for u in result.unresolved],

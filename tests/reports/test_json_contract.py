@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 
 from helpers import OPEN_NSG, write_tree
 
-TOP_LEVEL = {"version", "tool", "findings", "chains", "unresolved", "errors", "not_scanned",
+TOP_LEVEL = {"version", "tool", "scan", "findings", "chains", "unresolved", "errors", "not_scanned",
              "jit_status", "summary", "warnings", "policy", "units"}
 DEVIATION = {"kind", "subject", "detail", "source", "file", "line"}
 FINDING = {"rule_id", "severity", "title", "message", "resource", "resource_type", "file", "line",
@@ -29,12 +30,13 @@ def test_contract(iacjit_bin, tmp_path):
         "bad.tf": "resource {",
     })
     proc = subprocess.run([iacjit_bin, "scan", "--format", "json", "--rule", "zt_net_001"],
-                          cwd=tmp_path,
+                          cwd=tmp_path, env={**os.environ, "IACJIT_TODAY": "2026-02-03"},
                           capture_output=True, text=True, timeout=120)
     document = json.loads(proc.stdout)
     assert set(document) == TOP_LEVEL
     assert document["version"] == 1
     assert document["tool"]["name"] == "iacjit" and document["tool"]["version"]
+    assert document["scan"] == {"date": "2026-02-03", "paths": ["."], "repository": None}
     (finding,) = document["findings"]
     assert set(finding) == FINDING
     assert finding["resource"] == "azurerm_network_security_group.nsg"
@@ -61,3 +63,25 @@ def test_contract(iacjit_bin, tmp_path):
         ("rule_not_run", "zt_vis_010"), ("rule_not_run", "zt_vis_008")}  # --rule zt_net_001
     assert all(set(d) == DEVIATION and d["source"] == "command line"
                for d in policy["deviations"])
+
+
+def test_scan_names_the_repository_and_commit(iacjit_bin, tmp_path):
+    """In a git checkout: the remote without credentials, the commit and the branch."""
+    repo = tmp_path / "infra-repo"
+    write_tree(repo, {"envs/prod/main.tf": OPEN_NSG})
+    git = ["git", "-c", "user.name=t", "-c", "user.email=t@example.invalid", "-C", str(repo)]
+    subprocess.run([*git, "init", "-q", "-b", "main"], check=True)
+    subprocess.run([*git, "remote", "add", "origin",
+                    "https://ci-bot:s3cret-token@git.example.com/team/infra.git"], check=True)
+    subprocess.run([*git, "add", "."], check=True)
+    subprocess.run([*git, "commit", "-q", "-m", "x"], check=True)
+    commit = subprocess.run([*git, "rev-parse", "HEAD"], check=True, capture_output=True,
+                            text=True).stdout.strip()
+    proc = subprocess.run([iacjit_bin, "scan", "envs/prod", "-f", "json", "--no-cache"],
+                          cwd=repo, capture_output=True, text=True, timeout=120)
+    scan = json.loads(proc.stdout)["scan"]
+    assert scan["paths"] == ["envs/prod"]
+    assert scan["repository"] == {"name": "infra-repo",
+                                  "url": "https://git.example.com/team/infra.git",
+                                  "commit": commit, "branch": "main"}
+    assert "s3cret" not in proc.stdout and "ci-bot" not in proc.stdout
