@@ -9,10 +9,14 @@ exponential unfolded size.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 from iacjit.model.values import ResourceRef, Unknown
 from iacjit.parsers.arm.expr_parse import ExpressionError
+
+# A library function: its evaluated arguments and the evaluation context -> its value.
+Impl = Callable[[list[Any], Any], Any]
 
 
 class EvaluationLimit(Exception):
@@ -51,6 +55,25 @@ def type_name(value: Any) -> str:
     if isinstance(value, dict):
         return "object"
     return type(value).__name__
+
+
+def want(value: Any, kinds: tuple[type, ...], what: str, fn: str) -> Any:
+    """*value* when it is one of *kinds* (a bool is no int, as in ARM); else the error ARM
+    gives for argument *what* of function *fn*."""
+    if isinstance(value, bool) and bool not in kinds:
+        raise ExpressionError(f"{fn}(): {what} must be {kinds[0].__name__}, not bool")
+    if not isinstance(value, kinds):
+        names = " or ".join(_KIND_NAMES.get(k, k.__name__) for k in kinds)
+        raise ExpressionError(f"{fn}(): {what} must be {names}, not {type_name(value)}")
+    return value
+
+
+_KIND_NAMES = {str: "string", int: "int", list: "array", dict: "object", bool: "bool"}
+
+
+def max_chars(ctx: Any) -> int:
+    """The longest string an expression may build in *ctx*."""
+    return ctx.limits.max_string_chars
 
 
 def first_unknown(values: Any) -> Unknown | None:

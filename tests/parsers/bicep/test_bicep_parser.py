@@ -634,7 +634,7 @@ def test_integer_overflow_is_unknown(tmp_path):
 
 
 def test_placeholders_match_the_arm_parser(tmp_path):
-    from iacjit.parsers.arm import functions as arm_functions
+    from iacjit.parsers.arm import text_functions as arm_functions
 
     got = value_of(tmp_path, "[uniqueString(resourceGroup().id), guid('a', 'b')]")
     rg_id = f"/subscriptions/{DEPLOYMENT_SUBSCRIPTION}/resourceGroups/{DEPLOYMENT_RESOURCE_GROUP}"
