@@ -198,6 +198,20 @@ def fn_try_get(args: list[Any], ctx: Any) -> Any:
     return value
 
 
+def fn_shallow_merge(args: list[Any], ctx: Any) -> Any:
+    """The objects of an array merged at the top level, later keys winning."""
+    if not isinstance(args[0], list):
+        raise ExpressionError("shallowMerge(): the argument must be an array of objects")
+    merged: dict[str, Any] = {}
+    for item in args[0]:
+        if isinstance(item, Unknown):
+            return item
+        if not isinstance(item, dict):
+            raise ExpressionError("shallowMerge(): the argument must be an array of objects")
+        merged.update(item)
+    return merged
+
+
 # name -> (min args, max args or None, implementation, strict on top-level Unknown)
 COLLECTION_FUNCTIONS: dict[str, tuple[int, int | None, Impl, bool]] = {
     "length": (1, 1, fn_length, True),
@@ -219,4 +233,5 @@ COLLECTION_FUNCTIONS: dict[str, tuple[int, int | None, Impl, bool]] = {
     "join": (2, 2, fn_join, True),
     "range": (2, 2, fn_range, True),
     "tryget": (2, None, fn_try_get, False),
+    "shallowmerge": (1, 1, fn_shallow_merge, True),
 }

@@ -29,6 +29,7 @@ from iacjit.model.values import (
     Unknown,
     unknown_reason,
 )
+from iacjit.parsers.arm import functions, lambdas
 from iacjit.parsers.arm.expr_parse import (
     Call,
     ExpressionError,
@@ -37,13 +38,11 @@ from iacjit.parsers.arm.expr_parse import (
     Property,
     parse_expression,
 )
-from iacjit.parsers.arm.functions import CONTAINER_BUILDERS, FUNCTIONS, arity_problem
-from iacjit.parsers.arm.resource_ids import SCOPE_FUNCTIONS
+from iacjit.parsers.arm.lambdas import LAMBDA_FUNCTIONS, as_condition
 from iacjit.parsers.arm.values import (
     Budget,
     EvaluationLimit,
     first_unknown,
-    tree_size,
     type_name,
 )
 from iacjit.parsers.common.options import Limits
@@ -254,18 +253,10 @@ def _member(base: Any, key: Any) -> Any:
     raise ExpressionError(f"cannot index {type_name(base)} with {type_name(key)}")
 
 
-def _as_condition(value: Any, fn: str) -> bool | Unknown:
-    if isinstance(value, bool | Unknown):
-        return value
-    if isinstance(value, str) and value.lower() in ("true", "false"):
-        return value.lower() == "true"
-    raise ExpressionError(f"{fn}(): expected a bool, got {type_name(value)}")
-
-
 def _fn_if(node: Call, ctx: EvalContext) -> Any:
     if len(node.args) != 3:
         raise ExpressionError("if() takes 3 arguments")
-    condition = _as_condition(_eval(node.args[0], ctx), "if")
+    condition = as_condition(_eval(node.args[0], ctx), "if")
     if isinstance(condition, bool):
         return _eval(node.args[1 if condition else 2], ctx)
     when_true, when_false = _eval(node.args[1], ctx), _eval(node.args[2], ctx)
@@ -281,7 +272,7 @@ def _fn_logic(node: Call, ctx: EvalContext, stop: bool) -> Any:
         raise ExpressionError(f"{name}() takes at least 2 arguments")
     pending: Unknown | None = None
     for arg in node.args:
-        value = _as_condition(_eval(arg, ctx), name)
+        value = as_condition(_eval(arg, ctx), name)
         if isinstance(value, Unknown):
             pending = pending or value
         elif value is stop:
@@ -332,66 +323,16 @@ def _fn_lambda(node: Call, ctx: EvalContext) -> _Lambda:
     return _Lambda(names, node.args[-1], ctx)
 
 
-def _apply(fn: Any, values: list[Any], ctx: EvalContext, name: str,
-           index: int | None = None) -> Any:
-    """Call a lambda; map/filter/reduce also pass the element's index to a lambda that takes
-    one more parameter (Bicep's ``(item, i) => ...``)."""
-    if index is not None and isinstance(fn, _Lambda) and len(fn.parameters) == len(values) + 1:
-        values = [*values, index]
-    if not isinstance(fn, _Lambda) or len(fn.parameters) != len(values):
-        raise ExpressionError(f"{name}(): expected a lambda of {len(values)} parameter(s)")
-    bound = dict(fn.ctx.lambda_vars)
-    bound.update({p.lower(): v for p, v in zip(fn.parameters, values, strict=True)})
-    return _eval(fn.body, fn.ctx.child(lambda_vars=bound))
+class _ArmLambdas:
+    """ARM's ``lambda()`` values for the functions that take lambdas."""
 
+    def parameters(self, value: Any) -> int | None:
+        return len(value.parameters) if isinstance(value, _Lambda) else None
 
-def _fn_higher_order(name: str, args: list[Any], ctx: EvalContext) -> Any:
-    items = args[0]
-    if isinstance(items, Unknown):
-        return items
-    if name == "toobject":
-        if not isinstance(items, list) or len(args) not in (2, 3):
-            raise ExpressionError("toObject() takes an array and one or two lambdas")
-        out: dict[str, Any] = {}
-        for item in items:
-            key = _apply(args[1], [item], ctx, name)
-            if isinstance(key, Unknown):
-                return key
-            out[str(key)] = _apply(args[2], [item], ctx, name) if len(args) == 3 else item
-        return out
-    if not isinstance(items, list):
-        raise ExpressionError(f"{name}(): the first argument must be an array")
-    if name == "map":
-        return [_apply(args[1], [item], ctx, name, i) for i, item in enumerate(items)]
-    if name == "filter":
-        kept = []
-        for i, item in enumerate(items):
-            verdict = _as_condition(_apply(args[1], [item], ctx, name, i), name)
-            if isinstance(verdict, Unknown):
-                return verdict
-            if verdict:
-                kept.append(item)
-        return kept
-    if name == "reduce":
-        if len(args) != 3:
-            raise ExpressionError("reduce() takes an array, an initial value and a lambda")
-        total = args[1]
-        for i, item in enumerate(items):
-            total = _apply(args[2], [total, item], ctx, name, i)
-        return total
-    # sort: insertion sort on the lambda's "less than" (ARM's contract); arrays are small.
-    ordered: list[Any] = []
-    for item in items:
-        position = len(ordered)
-        for index, existing in enumerate(ordered):
-            verdict = _as_condition(_apply(args[1], [item, existing], ctx, name), name)
-            if isinstance(verdict, Unknown):
-                return verdict
-            if verdict:
-                position = index
-                break
-        ordered.insert(position, item)
-    return ordered
+    def call(self, function: _Lambda, values: list[Any]) -> Any:
+        bound = dict(function.ctx.lambda_vars)
+        bound.update({p.lower(): v for p, v in zip(function.parameters, values, strict=True)})
+        return _eval(function.body, function.ctx.child(lambda_vars=bound))
 
 
 def _fn_user(name: str, args: list[Any], ctx: EvalContext) -> Any:
@@ -409,7 +350,6 @@ def _fn_user(name: str, args: list[Any], ctx: EvalContext) -> Any:
     return evaluate_tree(function.output, inner)
 
 
-_HIGHER_ORDER = frozenset({"map", "filter", "reduce", "sort", "toobject"})
 _RUNTIME_ONLY = frozenset({"reference", "resourceinfo", "listaccountsas", "listservicesas"})
 
 
@@ -430,11 +370,11 @@ def _call(node: Call, ctx: EvalContext) -> Any:
         return _fn_user(name, args, ctx)
     if name in _CONTEXT_FUNCTIONS:
         return _CONTEXT_FUNCTIONS[name](args, ctx)
-    if name in _HIGHER_ORDER:
-        if len(args) < 2:
-            raise ExpressionError(f"{name}() takes an array and a lambda")
-        return _fn_higher_order(name, args, ctx)
-    return _library(name, args, ctx)
+    if name in LAMBDA_FUNCTIONS:
+        return lambdas.call(name, args, _ArmLambdas())
+    if not functions.knows(name):
+        return Unknown(f"function {name}() is not evaluated by iacjit")
+    return functions.call(name, args, ctx, opaque=(_Lambda,))
 
 
 # Functions that read the template's own context rather than compute from their arguments.
@@ -446,44 +386,6 @@ _CONTEXT_FUNCTIONS: dict[str, Callable[[list[Any], EvalContext], Any]] = {
         [a.lower() if isinstance(a, str) else a for a in args], ctx.lambda_vars,
         "lambda variable"),
 }
-
-
-def _library(name: str, args: list[Any], ctx: EvalContext) -> Any:
-    """A function of the ARM library (iacjit.parsers.arm.functions, resource ids), with its
-    arity checked and its result bounded."""
-    entry = FUNCTIONS.get(name) or SCOPE_FUNCTIONS.get(name)
-    if entry is None:
-        return Unknown(f"function {name}() is not evaluated by iacjit")
-    low, high, impl, strict = entry
-    problem = arity_problem(low, high, len(args))
-    if problem:
-        raise ExpressionError(f"{name}() {problem}")
-    if strict:
-        unknown = first_unknown(args)
-        if unknown is not None:
-            return unknown
-    if any(isinstance(a, _Lambda) for a in args):
-        raise ExpressionError(f"{name}() does not take a lambda")
-    try:
-        result = impl(args, ctx)
-    except ExpressionError:
-        raise
-    except (TypeError, ValueError, OverflowError, IndexError, KeyError) as exc:
-        raise ExpressionError(f"{name}(): {exc}") from None
-    return _bounded(name, result, ctx)
-
-
-def _bounded(name: str, result: Any, ctx: EvalContext) -> Any:
-    """*result* when within the limits; strings and built containers are what can grow."""
-    if isinstance(result, str) and len(result) > ctx.limits.max_string_chars:
-        raise ExpressionError(f"string result longer than {ctx.limits.max_string_chars} characters")
-    if name in CONTAINER_BUILDERS and isinstance(result, list | dict):
-        cap = 10 * ctx.limits.max_loop_items
-        size = tree_size(result, cap)
-        ctx.budget.tick(size // 16)
-        if size > cap:
-            raise ExpressionError(f"{name}() built a value of more than {cap} elements")
-    return result
 
 
 # --- whole JSON values -----------------------------------------------------------------------

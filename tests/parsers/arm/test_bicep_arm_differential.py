@@ -8,7 +8,9 @@ agree: equal values of the same type, or Unknown (ARM's errors and not-knowables
 (Run against Bicep's former function library, it found 15 differences: booleans rendered
 ``true`` instead of ARM's ``True``, ``format`` alignment, ``union`` not merging nested objects,
 ``concat`` mixing arrays and strings, ``contains`` on object keys, missing ``createObject``,
-``tryGet``, ``base64ToString``, ``uriComponent``.  Bicep now delegates to ARM's library.)
+``tryGet``, ``base64ToString``, ``uriComponent``.  Bicep now delegates to ARM's library, the
+functions taking lambdas included; the cases below the ARM ones cover those and the functions
+Bicep used to implement itself.)
 """
 
 from __future__ import annotations
@@ -101,6 +103,45 @@ EXPRESSIONS = [case[0] for case in CASES + UNKNOWN_CASES + ERROR_CASES
                and not case[0].startswith("[[")]
 
 
+# Beyond the ARM expression tests: every function that takes a lambda (with the optional
+# index parameter), the functions Bicep used to implement itself (mapValues, groupBy,
+# shallowMerge), and calls ARM rejects (arity, a lambda where a value belongs).
+LIBRARY_VALUES = [
+    ("[map(variables('list'), lambda('x', 'i', add(lambdaVariables('x'), lambdaVariables('i'))))]",
+     [1, 3, 5]),
+    ("[filter(variables('list'), lambda('x', 'i', equals(lambdaVariables('i'), 1)))]", [2]),
+    ("[reduce(variables('list'), 10, lambda('t', 'x', 'i', add(lambdaVariables('t'), "
+     "lambdaVariables('i'))))]", 13),
+    ("[sort(createArray(3, 1, 2), lambda('a', 'b', greater(lambdaVariables('a'), "
+     "lambdaVariables('b'))))]", [3, 2, 1]),
+    ("[toObject(createArray('a', 'b'), lambda('x', lambdaVariables('x')), lambda('x', "
+     "concat(lambdaVariables('x'), '!')))]", {"a": "a!", "b": "b!"}),
+    ("[mapValues(createObject('a', 1, 'b', 2), lambda('v', mul(lambdaVariables('v'), 10)))]",
+     {"a": 10, "b": 20}),
+    ("[groupBy(createArray('ab', 'ac', 'b'), lambda('x', first(lambdaVariables('x'))))]",
+     {"a": ["ab", "ac"], "b": ["b"]}),
+    ("[shallowMerge(createArray(variables('obj'), createObject('a', 2)))]",
+     {"a": 2, "b": {"c": 2}}),
+    ("[union(variables('obj'), createObject('b', createObject('d', 3)))]",
+     {"a": 1, "b": {"c": 2, "d": 3}}),
+    ("[tryGet(variables('obj'), 'b', 'c')]", 2),
+]
+LIBRARY_UNKNOWN = [
+    "[filter(variables('list'), lambda('x', equals(parameters('unset'), lambdaVariables('x'))))]",
+    "[map(parameters('unset'), lambda('x', lambdaVariables('x')))]",
+    "[mapValues(variables('list'), lambda('v', lambdaVariables('v')))]",
+    "[groupBy(variables('obj'), lambda('x', lambdaVariables('x')))]",
+    "[shallowMerge(variables('list'))]",
+    "[map(variables('list'), lambda('a', 'b', 'c', lambdaVariables('a')))]",
+    "[toLower('A', 'B')]",
+    "[length(lambda('x', lambdaVariables('x')))]",
+]
+EXPRESSIONS += [e for e, _ in LIBRARY_VALUES] + LIBRARY_UNKNOWN + [
+    "[items(variables('obj'))]",
+    "[resourceId('Microsoft.Network/networkSecurityGroups', parameters('vmName'))]",
+]
+
+
 @pytest.mark.parametrize("expression", EXPRESSIONS, ids=[e[:60] for e in EXPRESSIONS])
 def test_bicep_and_arm_agree(expression):
     arm, bicep = arm_outcome(expression), bicep_outcome(expression)
@@ -118,3 +159,16 @@ def test_translation_uses_bicep_operators_and_lambdas():
     assert to_bicep(parse_expression(source), {"list": "list", "t": "t"}) == (
         "reduce(list, 0, ((t, x) => (t + 1)))"
     )
+
+
+@pytest.mark.parametrize(("expression", "value"), LIBRARY_VALUES,
+                         ids=[e[1:40] for e, _ in LIBRARY_VALUES])
+def test_library_functions_are_evaluated(expression, value):
+    """Known on both sides (the agreement test above compares them), not Unknown on both."""
+    assert arm_outcome(expression) == value
+
+
+@pytest.mark.parametrize("expression", LIBRARY_UNKNOWN, ids=[e[1:40] for e in LIBRARY_UNKNOWN])
+def test_library_rejections_are_unknown(expression):
+    assert isinstance(arm_outcome(expression), Unknown)
+    assert isinstance(bicep_outcome(expression), Unknown)
