@@ -99,7 +99,7 @@ def _parse_inputs(paths: list[Path], options: ParseOptions, excluded: Iterable[s
             lambda root: advance(root, len(inputs.terraform_roots[root])),
             parse_file=parses.terraform,
         ))
-    called = _called_bicep_modules(inputs, options)
+    called = _called_modules(inputs, options)
     for kind, path in inputs.files:
         if path.resolve() not in called:  # evaluated through its caller, with its parameters
             merged.extend(parses.file(kind, path))
@@ -113,25 +113,25 @@ def _parse_inputs(paths: list[Path], options: ParseOptions, excluded: Iterable[s
     return merged, total
 
 
-def _called_bicep_modules(inputs: discovery.Inputs, options: ParseOptions) -> set[Path]:
-    """Bicep files evaluated through a scanned caller, so not roots of their own.
+def _called_modules(inputs: discovery.Inputs, options: ParseOptions) -> set[Path]:
+    """Input files evaluated as modules through a scanned caller of their format, so
+    not roots of their own.
 
     Only files reachable from a file that nobody calls are skipped: two modules that call only
     each other are still scanned (and report their cycle) rather than silently dropped.
     """
-    files = [path.resolve() for kind, path in inputs.files if kind == registry.BICEP.name]
-    if len(files) < 2:
-        return set()
-    from iacjit.parsers.bicep.parser import local_module_files
-
-    calls = {path: set(local_module_files(path, options)) for path in files}
-    called_by_anyone = {m for targets in calls.values() for m in targets}
     reached: set[Path] = set()
-    pending = [path for path in files if path not in called_by_anyone]
-    while pending:
-        for module in calls.get(pending.pop(), set()) - reached:
-            reached.add(module)
-            pending.append(module)
+    for fmt in registry.FORMATS:
+        files = [path.resolve() for kind, path in inputs.files if kind == fmt.name]
+        if not fmt.calls_modules or len(files) < 2:
+            continue
+        calls = {path: set(fmt.module_calls(path, options)) for path in files}
+        called_by_anyone = {m for targets in calls.values() for m in targets}
+        pending = [path for path in files if path not in called_by_anyone]
+        while pending:
+            for module in calls.get(pending.pop(), set()) - reached:
+                reached.add(module)
+                pending.append(module)
     return reached
 
 

@@ -14,7 +14,6 @@ from iacjit.parsers.common.text import peek_text
 if TYPE_CHECKING:
     from iacjit.model.raw import ParseResult
 
-_MODULE = re.compile(r"^\s*module\s+\w+\s+'(\.{0,2}/?[^':]+\.bicep)'", re.M)
 # Any quoted local path of a .bicep or .json file: modules, loadJsonContent(), ...
 _REFERENCE = re.compile(r"'((?:\.{1,2}/|/)?[^'\n:$]+\.(?:bicep|json))'")
 
@@ -44,8 +43,12 @@ class Bicep(Format):
         text = peek_text(path, options.limits.max_file_bytes)
         return [*found, *(path.parent / reference for reference in _REFERENCE.findall(text))]
 
-    def module_calls(self, path: Path, text: str) -> list[Path]:
-        return [(path.parent / source).resolve() for source in _MODULE.findall(text)]
+    def module_calls(self, path: Path, options: ParseOptions) -> list[Path]:
+        """The local ``.bicep`` files it calls as modules (existing ones, not itself), as its
+        parse reads them."""
+        from iacjit.parsers.bicep.parser import local_module_files
+
+        return local_module_files(path, options)
 
     def comment_openers(self, name: str) -> tuple[str, ...]:
         return ("//", "/*")

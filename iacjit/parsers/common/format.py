@@ -29,7 +29,7 @@ class Format:
     companions: tuple[str, ...] = ()  # endings of files read beside an input, never inputs
     per_directory = False  # a directory is one unit (a Terraform root), else each file is
     self_contained = True  # a parse reads only the file and reads(): parsed ahead, cached
-    calls_modules = False  # module_calls() may find something (the hook searches its files)
+    calls_modules = False  # module_calls() may find something
     decorator = ""  # lines starting so belong to the comment block above a resource
 
     def sniff(self, name: str, head: str) -> bool:
@@ -51,8 +51,10 @@ class Format:
         discovery skips (Terraform's module manifest below ``.terraform``)."""
         return []
 
-    def module_calls(self, path: Path, text: str) -> list[Path]:
-        """The local modules the text of *path* calls (directories or files, resolved)."""
+    def module_calls(self, path: Path, options: ParseOptions) -> list[Path]:
+        """The local modules *path* calls (directories or files, resolved): files its parse
+        reads, and inputs of a per-file format that are evaluated through their caller
+        rather than on their own when the scan reaches them from a file nobody calls."""
         return []
 
     def comment_openers(self, name: str) -> tuple[str, ...]:

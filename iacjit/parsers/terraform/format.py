@@ -49,14 +49,15 @@ class Terraform(Format):
             found.extend(sorted(directory.glob(pattern)))
         found.extend(self.hidden_reads(directory))
         found.extend(options.var_files)
-        found.extend(self.module_calls(path, peek_text(path, options.limits.max_file_bytes)))
+        found.extend(self.module_calls(path, options))
         return found
 
     def hidden_reads(self, directory: Path) -> list[Path]:
         return [directory / MANIFEST]
 
-    def module_calls(self, path: Path, text: str) -> list[Path]:
+    def module_calls(self, path: Path, options: ParseOptions) -> list[Path]:
         """Local module directories (``source = "./..."``); registry modules are no files."""
+        text = peek_text(path, options.limits.max_file_bytes)
         return [(path.parent / source).resolve() for source in _LOCAL_SOURCE.findall(text)]
 
     def comment_openers(self, name: str) -> tuple[str, ...]:
