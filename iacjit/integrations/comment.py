@@ -14,7 +14,6 @@ from typing import Any
 from iacjit.integrations import azure_devops, github, gitlab
 from iacjit.integrations.base import MARKER, CommentError, Outcome
 
-PLATFORMS = ("github", "gitlab", "azure")
 SUMMARY_COUNTS = ("files_scanned", "resources", "findings", "unresolved", "suppressed",
                   "errors")  # what the comment shows; "chains" came later and is optional
 _MODULES = {"github": github, "gitlab": gitlab, "azure": azure_devops}

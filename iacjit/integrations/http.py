@@ -59,7 +59,7 @@ class Response:
 
 
 class _NoRedirect(urllib.request.HTTPRedirectHandler):
-    def redirect_request(self, req, fp, code, msg, headers, newurl):  # noqa: D102
+    def redirect_request(self, req, fp, code, msg, headers, _newurl):  # noqa: D102
         return None  # urllib then raises HTTPError with the 3xx status
 
 

@@ -102,7 +102,6 @@ class JitEntry:
     """One ``virtualMachines[]`` entry of a JIT policy."""
 
     vm: str | None  # key of the VM it resolves to
-    vm_text: str  # the id as written/evaluated, for messages
     ports: dict[int, str]  # port -> protocol ("tcp", "udp", "*")
     span: Span
     unknown: str | None = None  # why the entry could not be resolved

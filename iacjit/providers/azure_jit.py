@@ -72,7 +72,7 @@ def _add_policy(model: Model, resource: RawResource, index: ResourceIndex,
     for i, entry in enumerate(items(props.get("virtualMachines"), "virtualMachines")):
         span = resource.span_of((*path, "virtualMachines", i))
         if not isinstance(entry, dict):
-            policy.entries.append(JitEntry(None, str(entry), {}, span,
+            policy.entries.append(JitEntry(None, {}, span,
                                            unknown_reason(entry) or "entry is not an object"))
             continue
         ref = entry.get("id")
@@ -81,5 +81,5 @@ def _add_policy(model: Model, resource: RawResource, index: ResourceIndex,
         unknown = None
         if vm_key is None and not is_known(ref):
             unknown = unknown_reason(ref) or "the VM id is unknown"
-        policy.entries.append(JitEntry(vm_key, str(ref), _ports(entry), span, unknown))
+        policy.entries.append(JitEntry(vm_key, _ports(entry), span, unknown))
     model.jit_policies.append(policy)

@@ -34,10 +34,6 @@ class Arm(Format):
         nested templates are inline and linked ones URLs, never read."""
         return [sibling_parameters(path), *options.arm_parameter_files]
 
-    def companion_scope(self, path: Path) -> tuple[set[Path], set[Path]]:
-        template = path.with_name(path.name[: -len(PARAMETERS_SUFFIX)] + ".json")
-        return {template}, set()
-
     def embedded(self, resources: Sequence[RawResource], options: ParseOptions,
                  ) -> ParseResult | None:
         """The templates of Terraform template deployments (ARM inside Terraform)."""

@@ -53,12 +53,5 @@ class Bicep(Format):
     def comment_openers(self, name: str) -> tuple[str, ...]:
         return ("//", "/*")
 
-    def companion_scope(self, path: Path) -> tuple[set[Path], set[Path]]:
-        """A ``.bicepparam`` supplies the template it names (``using``), found beside it; a
-        ``<name>.parameters.json`` the template ``<name>.bicep``."""
-        if path.name.lower().endswith(".bicepparam"):
-            return set(), {path.parent}
-        return {path.with_name(path.name[: -len(".parameters.json")] + ".bicep")}, set()
-
 
 BICEP = Bicep()

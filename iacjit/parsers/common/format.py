@@ -61,11 +61,6 @@ class Format:
         """How comments start in the file *name*; () when it has none."""
         return ()
 
-    def companion_scope(self, path: Path) -> tuple[set[Path], set[Path]]:
-        """What a change of the companion file *path* changes: (input files, directories
-        whose every file is concerned)."""
-        return set(), set()
-
     def embedded(self, resources: Sequence[RawResource], options: ParseOptions,
                  ) -> ParseResult | None:
         """Resources of this format embedded in other formats' resources (ARM templates in

@@ -63,9 +63,5 @@ class Terraform(Format):
     def comment_openers(self, name: str) -> tuple[str, ...]:
         return ("#", "//", "/*")
 
-    def companion_scope(self, path: Path) -> tuple[set[Path], set[Path]]:
-        """Variable values change every resource of the root (and of its modules)."""
-        return set(), {path.parent}
-
 
 TERRAFORM = Terraform()
