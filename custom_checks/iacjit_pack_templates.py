@@ -54,7 +54,7 @@ class Judged:
     resource: str
 
 
-def _kind(rtype: str) -> str | None:
+def kind(rtype: str) -> str | None:
     return _KINDS.get(rtype.lower())
 
 
@@ -142,14 +142,14 @@ class TemplateReader:
 
     def _mapped(self, unit: Unit, path: Path, framework: str, entity_type: str,
                 entity_name: str, conf: dict[str, Any]) -> list[Any]:
-        own = [r for r in unit.resources if _same_file(r.file, path)]
+        own = [r for r in unit.resources if same_file(r.file, path)]
         if framework == "cloudformation":
             return [r for r in own if r.address == entity_name and r.type == entity_type]
-        kind, lines = _kind(entity_type), _lines(conf)
-        if kind is None or lines is None:
+        wanted, lines = kind(entity_type), _lines(conf)
+        if wanted is None or lines is None:
             return []
         start, end = lines
-        return [r for r in own if _kind(r.type) == kind and start <= r.span.line <= end]
+        return [r for r in own if kind(r.type) == wanted and start <= r.span.line <= end]
 
     def judge(self, framework: str, scanned_file: str, entity_type: str, entity_name: str,
               conf: dict[str, Any], root: Path | None) -> Judged:
@@ -174,42 +174,13 @@ class TemplateReader:
         return Judged(judge(outputs, api().Finding, []), str(path), f"{label} ({names})")
 
 
-def judge_document(reader: TemplateReader, scanned_file: str, resources: Any,
-                   root: Path | None) -> Judged | None:
-    """The verdict for a whole ``languageVersion`` 2.0 template (``resources`` keyed by
-    symbolic name), which Checkov's ARM runner skips; None for any other JSON document.
-
-    Checkov's JSON framework hands a check each document once, so the template gets one
-    result: failed when any of its NSGs or rules is, with every finding in its details.
-    """
-    if not isinstance(resources, dict) or not any(
-            isinstance(r, dict) and str(r.get("type", "")).lower().startswith("microsoft.")
-            for r in resources.values()):
-        return None
-    path = files.locate(scanned_file, root)
-    if path is None:
-        return None
-    unit = reader.unit(path, "arm", root)
-    label = "languageVersion 2.0 template"
-    if unit.rule_error:
-        return Judged(Verdict(UNKNOWN, [unit.rule_error]), str(path), label)
-    mapped = [r for r in unit.resources if _same_file(r.file, path) and _kind(r.type)]
-    if not mapped and not unit.errors:
-        return None  # a template without NSGs: nothing for this rule
-    ids = {id(r) for r in mapped}
-    outputs = [o for o in unit.outputs if id(o.resource) in ids]
-    verdict = judge(outputs, api().Finding, [] if mapped else unit.errors)
-    names = ", ".join(dict.fromkeys(r.address for r in mapped)) or "its resources"
-    return Judged(verdict, str(path), f"{label} ({names})")
-
-
 def _located(error: Any) -> str:
     """``file:line:column: message``, as far as the reader located it."""
     place = "".join(f":{n}" for n in (error.line, error.column) if n)
     return f"{error.file}{place}: {error.message}"
 
 
-def _same_file(shown: str, path: Path) -> bool:
+def same_file(shown: str, path: Path) -> bool:
     try:
         return Path(shown).resolve() == path
     except OSError:

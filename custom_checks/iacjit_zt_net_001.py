@@ -25,8 +25,9 @@ from checkov.json_doc.enums import BlockType
 from checkov.terraform.checks.resource.base_resource_check import (
     BaseResourceCheck as TerraformResourceCheck,
 )
+from iacjit_pack_documents import judge_document
 from iacjit_pack_loader import GUIDELINE, rule_metadata
-from iacjit_pack_templates import ARM_TYPES, CFN_TYPES, TemplateReader, judge_document
+from iacjit_pack_templates import ARM_TYPES, CFN_TYPES, TemplateReader
 
 RULE_ID = "zt_net_001"
 CHECK_ID = RULE_ID.upper()
@@ -104,21 +105,23 @@ class CloudFormationZtNet001(_IacjitCheck, CfnResourceCheck):
         return self._template("cloudformation", conf, str(conf.get("Type") or ""))
 
 
-class ArmSymbolicTemplateZtNet001(_IacjitCheck, BaseJsonCheck):
-    """``languageVersion`` 2.0 ARM templates, which Checkov's ARM runner skips, through its
-    JSON framework: one result per template (Checkov allows no more for a JSON document)."""
+class ArmDocumentZtNet001(_IacjitCheck, BaseJsonCheck):
+    """ARM results Checkov's ARM runner never shows (``languageVersion`` 2.0 templates, and
+    failures on resources named with ``toLower(...)`` and the like), through its JSON
+    framework: one result per template, the most Checkov allows for a JSON document."""
 
     def __init__(self) -> None:
-        super().__init__(supported_entities=["resources"], block_type=BlockType.OBJECT)
+        super().__init__(supported_entities=["resources"], block_type=BlockType.DOCUMENT)
 
     def scan_entity_conf(self, conf: Any, entity_type: str) -> CheckResult:
         judged = judge_document(_READER, self._scanned_file, conf, files.checkov_root())
         if judged is None:
-            return CheckResult.UNKNOWN  # not a template Checkov skips: nothing to say here
+            return CheckResult.UNKNOWN  # the ARM check says everything: nothing to add
+        self.evaluated_keys = ["resources"]  # the result's lines: the template's resources
         return self._result(judged.verdict, judged.file, judged.resource)
 
 
 TerraformZtNet001()
 ArmZtNet001()
 CloudFormationZtNet001()
-ArmSymbolicTemplateZtNet001()
+ArmDocumentZtNet001()

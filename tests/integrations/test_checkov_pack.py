@@ -240,6 +240,47 @@ def test_unresolved_and_bad_templates_print_one_line_each(checkov, tmp_path):
     assert "dup.json:8" in bad and "name" in bad
 
 
+DROPPED = """\
+    {
+      "$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#",
+      "contentVersion": "1.0.0.0",
+      "variables": {"nsgName": "[toLower(concat('nsg', uniqueString(resourceGroup().id)))]"},
+      "resources": [
+        {
+          "type": "Microsoft.Network/networkSecurityGroups",
+          "apiVersion": "2023-04-01",
+          "name": "[variables('nsgName')]",
+          "properties": {"securityRules": [{"name": "ssh", "properties": {
+            "priority": 100, "direction": "Inbound", "access": "Allow", "protocol": "Tcp",
+            "sourceAddressPrefix": "*", "destinationPortRange": "22"}}]}
+        },
+        {
+          "type": "Microsoft.Network/networkSecurityGroups",
+          "apiVersion": "2023-04-01",
+          "name": "[toLower('Closed')]",
+          "properties": {"securityRules": []}
+        }
+      ]
+    }
+    """
+
+
+def test_failures_checkov_drops_are_reported_through_the_json_framework(checkov, tmp_path):
+    """Checkov's ARM runner drops failed results on resources named with toLower(...) and the
+    like: the pack reports them as one failed result of the template (JSON framework), and
+    nothing twice."""
+    write_tree(tmp_path, {"nsg.json": textwrap.dedent(DROPPED)})
+    reports, stderr = _run_checkov(checkov, tmp_path, "-d", ".", "--external-checks-dir",
+                                   str(PACK))
+    results = _results(reports)
+    failed = [v for v in results.values() if v["verdict"] == "failed_checks"]
+    assert [v["check_type"] for v in failed] == ["json"]
+    assert failed[0]["file_path"] == "/nsg.json"
+    assert [v["check_type"] for v in results.values() if v["verdict"] == "passed_checks"] \
+        == ["arm"]  # the closed NSG: the ARM runner keeps passes
+    assert _unknown_lines(stderr) == []
+
+
 # --------------------------------------------------------------------------------------------
 # Installation
 

@@ -18,6 +18,7 @@ def pack():
     """The pack's helper modules, imported as Checkov does (the folder on sys.path)."""
     sys.path.insert(0, str(PACK))
     try:
+        import iacjit_pack_documents
         import iacjit_pack_dynamic
         import iacjit_pack_templates
         import iacjit_pack_terraform
@@ -25,6 +26,7 @@ def pack():
     finally:
         sys.path.remove(str(PACK))
     yield type("Pack", (), {"templates": iacjit_pack_templates,
+                            "documents": iacjit_pack_documents,
                             "terraform": iacjit_pack_terraform,
                             "dynamic": iacjit_pack_dynamic, "verdict": iacjit_pack_verdict})
 
@@ -130,6 +132,24 @@ def test_reader_path_verdicts(pack, tmp_path, capsys, name, text, framework, ety
         assert name in lines[0] and f"{etype}.{entity}" in lines[0] and reason in lines[0]
     else:
         assert lines == []
+
+
+_DOC = {"variables": {"n": "[toLower('A')]", "plain": "a", "deep": "[variables('n')]"},
+        "parameters": {"p": {"type": "string", "defaultValue": "[trim(' a ')]"}}}
+
+
+@pytest.mark.parametrize(("name", "dropped"), [
+    ("[toLower('A')]", True),
+    ("[variables('n')]", True),  # Checkov renders the variable before it filters
+    ("[variables('deep')]", True),
+    ("[parameters('p')]", True),
+    ("[variables('plain')]", False),
+    ("[concat('a', 'b')]", False),
+    ("web-nsg", False),
+])
+def test_names_whose_failures_checkov_drops(pack, name, dropped):
+    rendered = pack.documents._rendered_name(name, _DOC)
+    assert any(c in rendered for c in pack.documents.DROPPED_NAME_CALLS) == dropped
 
 
 def test_a_rule_that_fails_gives_unknown_never_passed(pack, tmp_path):
