@@ -4,7 +4,9 @@ One check class per Checkov framework, all with the same upper-case id (``--chec
 ``metadata.checkov`` suppressions are case-sensitive).  The ARM check also runs on Bicep:
 Checkov registers ARM checks with its Bicep runner.  Terraform verdicts come from Checkov's
 tree (:mod:`iacjit_pack_terraform`); ARM, Bicep and CloudFormation verdicts from iacjit's own
-readers (:mod:`iacjit_pack_templates`).  Every UNKNOWN prints one line on stderr.
+readers (:mod:`iacjit_pack_templates`); the JSON-framework check reports the ARM results
+Checkov's ARM runner never shows (:mod:`iacjit_pack_documents`).  Every UNKNOWN prints one
+line on stderr.
 """
 
 from __future__ import annotations
@@ -41,7 +43,7 @@ _READER = TemplateReader(RULE_ID)  # one per Checkov process: each template is r
 
 
 class _IacjitCheck:
-    """What the three checks share: metadata, Checkov's call, verdict → CheckResult."""
+    """What the checks share: metadata, Checkov's call, verdict → CheckResult."""
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(name=TITLE, id=CHECK_ID, categories=[CheckCategories.NETWORKING],
