@@ -72,6 +72,12 @@ def confined(roots: tuple[str, ...], named: Iterable[Path] = ()) -> Iterator[Non
         _roots, _named = previous
 
 
+def state() -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The current scan's roots and allowed option files: what decides which reads are
+    refused, so part of the key of anything cached from reads (iacjit.cache.units)."""
+    return _roots, tuple(sorted(_named))
+
+
 def _resolved(path: Path | str) -> str:
     try:
         return str(Path(path).resolve())

@@ -31,17 +31,19 @@ if TYPE_CHECKING:
     from iacjit.cache.files import FileParses
     from iacjit.cache.plan import PlanKey
     from iacjit.cache.store import Cache
+    from iacjit.cache.units import TerraformUnits
 
 
 def parse_inputs(
     paths: Iterable[Path], options: ParseOptions, excluded: Iterable[str] = (),
     progress: Progress | None = None, cache: Cache | None = None,
-    parses: FileParses | None = None,
+    parses: FileParses | None = None, units: TerraformUnits | None = None,
 ) -> tuple[ParseResult, int]:
     """Parse every input below *paths*; returns the merged result and the number of files.
 
-    With *cache*, unchanged inputs come from the content cache (iacjit.cache.plan); large
-    inputs are parsed in a process pool either way (iacjit.cache.files).
+    With *cache*, unchanged inputs come from the content cache (iacjit.cache.plan), and so do
+    the Terraform roots whose reads are unchanged (*units*, iacjit.cache.units); large inputs
+    are parsed in a process pool either way (iacjit.cache.files).
     """
     paths = list(paths)
     discovery.forget_display_paths()  # one scan's view of the file system
@@ -53,7 +55,7 @@ def parse_inputs(
             merged, total = parse_cached(cache, paths, options, excluded, progress,
                                          parse_inputs)
         else:
-            merged, total = _parse_inputs(paths, options, excluded, progress, parses)
+            merged, total = _parse_inputs(paths, options, excluded, progress, parses, units)
     return _outside_not_scanned(merged), total
 
 
@@ -70,13 +72,16 @@ def _outside_not_scanned(merged: ParseResult) -> ParseResult:
 
 
 def _parse_inputs(paths: list[Path], options: ParseOptions, excluded: Iterable[str],
-                  progress: Progress | None, parses: FileParses | None
-                  ) -> tuple[ParseResult, int]:
+                  progress: Progress | None, parses: FileParses | None,
+                  units: TerraformUnits | None = None) -> tuple[ParseResult, int]:
     from iacjit.cache.files import FileParses
 
     parses = parses or FileParses(options, display_path)
     inputs = discovery.discover(paths, excluded)
-    parses.prefetch([p for files in inputs.terraform_roots.values() for p in files],
+    if units is not None:
+        units.start(inputs.terraform_roots)
+    parses.prefetch([p for root, files in inputs.terraform_roots.items()
+                     if units is None or units.get(root, files) is None for p in files],
                     [(k, p) for k, p in inputs.files if registry.get(k).self_contained],
                     progress)
     merged = ParseResult()
@@ -97,7 +102,7 @@ def _parse_inputs(paths: list[Path], options: ParseOptions, excluded: Iterable[s
         merged.extend(parse_roots(
             inputs.terraform_roots, options, display_path,
             lambda root: advance(root, len(inputs.terraform_roots[root])),
-            parse_file=parses.terraform,
+            parse_file=parses.terraform, units=units,
         ))
     called = _called_modules(inputs, options)
     for kind, path in inputs.files:

@@ -312,8 +312,13 @@ def load_or_parse(cache: cache_module.Cache, paths: list[Path], options: ParseOp
         if _valid(entry) and key.outside_unchanged(entry["outside"]):
             key.outside = entry["outside"]
             return entry["parsed"], entry["total"], entry["outside"]
-    parses = FileParses(options, display_path, cache, digests=key.digests())
-    parsed, total = parse(paths, options, excluded, progress, parses=parses)
+    from iacjit.cache.units import TerraformUnits
+
+    digests = key.digests()
+    parses = FileParses(options, display_path, cache, digests=digests)
+    units = TerraformUnits(cache, options, lambda name: digests.get(name) or _digest(
+        name, key.index), parses.terraform_read)
+    parsed, total = parse(paths, options, excluded, progress, parses=parses, units=units)
     seen = key.seen()
     outside = ({p for p in parses.terraform_read if p not in seen}
                | _followed_reads(seen, options))

@@ -94,7 +94,7 @@ def call_module(instance: ModuleInstance, name: str) -> Any:
         instance.loader.module_instances += 1
         if instance.loader.module_instances > instance.max_items:
             errors.append(InputError(file, f"module.{name}: more than {instance.max_items} "
-                                     "module instances in this scan (the loop limit); the "
+                                     "module instances in this root (the loop limit); the "
                                      "rest are not evaluated", block.line))
             break
         scope = instance.scope.child(**bindings)

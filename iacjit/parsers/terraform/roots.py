@@ -3,6 +3,10 @@
 A directory that another scanned root calls as a module is evaluated only through that call,
 with the caller's inputs: scanning it again as a root with default inputs is a known source of
 false positives.
+
+Each root is evaluated on its own (its own :class:`Loader`, sharing only the parsed files), so
+its outcome depends on the files it reads alone and a cache can keep it per root
+(:class:`iacjit.parsers.terraform.reads.Reads`, iacjit.cache.units).
 """
 
 from __future__ import annotations
@@ -10,7 +14,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from iacjit.model.raw import InputError, ParseResult
 from iacjit.model.values import Unknown
@@ -24,8 +28,32 @@ from iacjit.parsers.terraform.files import parse_tf_file
 from iacjit.parsers.terraform.hcl import load_hcl2, parse_expression
 from iacjit.parsers.terraform.manifest import MANIFEST, Manifest, read_manifest
 from iacjit.parsers.terraform.module import Declarations, ModuleInstance
+from iacjit.parsers.terraform.reads import Reads, RootOutcome
 
 FileParser = Callable[[Path, str], tuple["ast.Body | None", list[InputError]]]
+
+
+class UnitStore(Protocol):
+    """Where roots' outcomes are kept between scans (iacjit.cache.units)."""
+
+    def get(self, root: Path, files: list[Path]) -> RootOutcome | None: ...
+
+    def put(self, root: Path, files: list[Path], outcome: RootOutcome, reads: Reads) -> None:
+        ...
+
+
+class _Parsed:
+    """Each file parsed once per scan, whichever roots read it."""
+
+    def __init__(self, parse_file: FileParser):
+        self.parse_file = parse_file
+        self._outcomes: dict[Path, tuple[ast.Body | None, list[InputError]]] = {}
+
+    def __call__(self, path: Path, shown: str) -> tuple[ast.Body | None, list[InputError]]:
+        key = path.resolve()
+        if key not in self._outcomes:
+            self._outcomes[key] = self.parse_file(path, shown)
+        return self._outcomes[key]
 
 
 class _NoNames:
@@ -39,17 +67,24 @@ class _NoNames:
 
 
 class Loader:
-    """Parses each file once and each module directory once per scan."""
+    """One root's reads: each file and each module directory once, every read recorded.
+
+    *known*: the ``.tf`` files discovery found for each scanned root (by resolved directory),
+    which a module call of such a directory reads instead of globbing.
+    """
 
     def __init__(self, options: ParseOptions, display: Callable[[Path], str],
-                 parse_file: FileParser | None = None):
+                 parse_file: FileParser | None = None,
+                 known: dict[Path, list[Path]] | None = None):
         self.options = options
         self.display = display
         # (path, shown) -> (Body or None, errors); iacjit.cache.files adds a cache and a pool.
         self.parse_file = parse_file or (lambda p, shown: parse_tf_file(p, shown, options.limits))
+        self.known = known or {}
+        self.reads = Reads()
         self.errors: list[InputError] = []
         self._reported: set[InputError] = set()
-        self.module_instances = 0  # across the scan, bounded by the loop limit
+        self.module_instances = 0  # in this root, bounded by the loop limit
         self._bodies: dict[Path, ast.Body | None] = {}
         self._decls: dict[Path, Declarations | None] = {}
 
@@ -61,14 +96,17 @@ class Loader:
 
     def manifest(self, root: Path) -> Manifest:
         """The root's downloaded modules (``terraform init``), problems reported."""
+        self.reads.file(root / MANIFEST)
         manifest, errors = read_manifest(root, self.options.limits.max_file_bytes,
                                          self.display(root / MANIFEST))
         self.errors.extend(errors)
         return manifest
 
     def body(self, path: Path) -> ast.Body | None:
+        self.reads.file(path)
         key = path.resolve()
         if key not in self._bodies:
+            self.reads.parsed.add(key)
             self._bodies[key] = self._parse(path)
         return self._bodies[key]
 
@@ -90,7 +128,11 @@ class Loader:
         if key in self._decls:
             return self._decls[key]
         if files is None:
-            files = sorted(directory.glob("*.tf")) if directory.is_dir() else []
+            files = self.known.get(key)
+        if files is not None:
+            self.reads.list(directory, files)
+        else:
+            files = self.reads.glob(directory, "*.tf")
             if not files:
                 self.errors.append(InputError(
                     caller or self.display(directory),
@@ -110,6 +152,7 @@ class Loader:
         """Values of one variable file, each with the line it is written on (JSON: none)."""
         shown = self.display(path)
         if path.name.endswith(".json"):
+            self.reads.file(path)
             try:
                 text, _bom = read_text(path, self.options.limits.max_file_bytes)
                 data = json.loads(text)
@@ -137,8 +180,10 @@ class Loader:
         values: dict[str, Any] = {}
         sites: dict[str, tuple[str, int | None]] = {}
         auto = [directory / "terraform.tfvars", directory / "terraform.tfvars.json"]
-        auto += sorted(directory.glob("*.auto.tfvars")) + sorted(
-            directory.glob("*.auto.tfvars.json"))
+        for path in auto:
+            self.reads.file(path)
+        auto += self.reads.glob(directory, "*.auto.tfvars") + self.reads.glob(
+            directory, "*.auto.tfvars.json")
         for path in [p for p in auto if p.is_file()] + list(self.options.var_files):
             shown = self.display(path)
             for name, (value, line) in self._var_file(path).items():
@@ -154,51 +199,107 @@ class Loader:
         return values, sites
 
 
-def _called_roots(loader: Loader, roots: dict[Path, list[Path]]) -> set[Path]:
-    """Roots that another scanned root calls as a local module."""
-    resolved = {root.resolve(): root for root in roots}
-    called: set[Path] = set()
-    for root, files in roots.items():
-        decls = loader.declarations(root, files=files)
-        if decls is None:
-            continue
-        for block, _ in decls.modules.values():
-            source = block.body.attributes.get("source")
-            if source is None or not isinstance(source.expr, ast.Literal):
-                continue
+def _local_calls(root: Path, decls: Declarations | None) -> list[str]:
+    """The local module directories the root's own files call, unresolved (``./`` and
+    ``../`` sources): resolving them is left to each scan, where a link may have changed."""
+    if decls is None:
+        return []
+    calls = []
+    for block, _ in decls.modules.values():
+        source = block.body.attributes.get("source")
+        if source is not None and isinstance(source.expr, ast.Literal):
             text = str(source.expr.value)
             if text.startswith(("./", "../")):
-                target = (root / text).resolve()
-                if target in resolved and target != root.resolve():
-                    called.add(resolved[target])
+                calls.append(str(root / text))
+    return calls
+
+
+def _called_roots(outcomes: dict[Path, RootOutcome]) -> set[Path]:
+    """Roots that another scanned root calls as a local module."""
+    resolved = {root.resolve(): root for root in outcomes}
+    called: set[Path] = set()
+    for root, outcome in outcomes.items():
+        for call in outcome.calls:
+            target = Path(call).resolve()
+            if target in resolved and target != root.resolve():
+                called.add(resolved[target])
     return called
+
+
+def _merged(roots: dict[Path, list[Path]], outcomes: dict[Path, RootOutcome]) -> ParseResult:
+    """The roots' results in order, then their read errors, each once (two roots reading one
+    broken module report it once)."""
+    result = ParseResult()
+    for root in roots:
+        if outcomes[root].result is not None:
+            result.extend(outcomes[root].result)  # type: ignore[arg-type]
+    errors = dict.fromkeys(e for root in roots for e in outcomes[root].errors)
+    result.errors.extend(errors)
+    return result
+
+
+def _evaluate(loader: Loader, root: Path, files: list[Path],
+              display: Callable[[Path], str]) -> ParseResult:
+    """The resources of *root* evaluated as a root, with its variable files."""
+    result = ParseResult()
+    decls = loader.declarations(root, files=files)
+    if decls is not None:
+        inputs, sites = loader.root_inputs(root)
+        instance = ModuleInstance(loader, decls, Origin(input_sites=sites), inputs, 0,
+                                  loader.manifest(root))
+        instance.emit(result.resources, result.errors, result.not_scanned,
+                      display(root) or ".")
+    return result
 
 
 def parse_roots(roots: dict[Path, list[Path]], options: ParseOptions,
                 display: Callable[[Path], str],
                 progress: Callable[[Path], None] | None = None,
-                parse_file: FileParser | None = None) -> ParseResult:
-    """Evaluate every Terraform root of the scan into raw resources."""
-    result = ParseResult()
-    try:
-        load_hcl2()
-    except ParseError as exc:
-        # One sentence for the whole scan, not one per file: the environment is wrong.
-        first = next(iter(roots))
-        result.errors.append(InputError(display(first) or ".", exc.message))
-        return result
-    loader = Loader(options, display, parse_file)
-    called = _called_roots(loader, roots)
+                parse_file: FileParser | None = None,
+                units: UnitStore | None = None) -> ParseResult:
+    """Evaluate every Terraform root of the scan into raw resources.
+
+    *units*: outcomes kept from earlier scans; a root whose reads are unchanged is not read
+    again, and every root evaluated here is offered to it.
+    """
+    parsed = _Parsed(parse_file or (lambda p, shown: parse_tf_file(p, shown, options.limits)))
+    known = {root.resolve(): files for root, files in roots.items()}
+    outcomes: dict[Path, RootOutcome] = {}
+    loaders: dict[Path, Loader] = {}
+
+    def loader_for(root: Path) -> Loader:
+        if root not in loaders:
+            loaders[root] = Loader(options, display, parsed, known)
+            outcomes[root] = RootOutcome(
+                _local_calls(root, loaders[root].declarations(root, files=roots[root])))
+        return loaders[root]
+
     for root, files in roots.items():
-        if root not in called:
-            decls = loader.declarations(root, files=files)
-            if decls is not None:
-                inputs, sites = loader.root_inputs(root)
-                instance = ModuleInstance(loader, decls, Origin(input_sites=sites), inputs, 0,
-                                          loader.manifest(root))
-                instance.emit(result.resources, result.errors, result.not_scanned,
-                              display(root) or ".")
+        cached = units.get(root, files) if units is not None else None
+        if cached is not None:
+            outcomes[root] = cached
+    unread = [root for root in roots if root not in outcomes]
+    if not unread:
+        called = _called_roots(outcomes)
+        unread = [r for r in roots if r not in called and outcomes[r].result is None]
+    if unread:  # only when something is read: cached roots need no parser
+        try:
+            load_hcl2()
+        except ParseError as exc:
+            # One sentence for the whole scan, not one per file: the environment is wrong.
+            return ParseResult(errors=[InputError(display(next(iter(roots))) or ".",
+                                                  exc.message)])
+    for root in roots:
+        if root not in outcomes:
+            loader_for(root)
+    called = _called_roots(outcomes)
+    for root, files in roots.items():
+        if root not in called and outcomes[root].result is None:
+            outcomes[root].result = _evaluate(loader_for(root), root, files, display)
+        if root in loaders:
+            outcomes[root].errors = loaders[root].errors
+            if units is not None:
+                units.put(root, files, outcomes[root], loaders[root].reads)
         if progress:
             progress(root)
-    result.errors.extend(loader.errors)
-    return result
+    return _merged(roots, outcomes)
