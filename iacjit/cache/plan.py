@@ -151,11 +151,13 @@ def _tree(paths: list[Path], excluded: set[str], options: ParseOptions,
         if path.is_dir():
             for current, dirs, files in os.walk(path, followlinks=False):
                 dirs[:] = sorted(d for d in dirs if d not in SKIP_DIRS and d not in excluded)
+                entries.extend(_links(current, dirs))
                 for name in sorted(files):
                     if _relevant(name):
                         full = os.path.join(current, name)
                         found.append(full)
                         entries.append((full, _digest(full, index)))
+                        entries.extend(_links(current, [name]))
                 entries.extend(_hidden_reads(Path(current), files, index))
         elif path.exists():
             found.append(str(path))
@@ -168,6 +170,20 @@ def _tree(paths: list[Path], excluded: set[str], options: ParseOptions,
         else:
             entries.append((str(path), "missing"))
     return entries, found
+
+
+def _links(directory: str, names: list[str]) -> list[tuple[str, str]]:
+    """Where the symbolic links among *names* lead: a module directory ``lib -> modules/a``
+    retargeted to ``modules/b`` changes what a root reads, though no file's bytes changed."""
+    entries = []
+    for name in names:
+        full = os.path.join(directory, name)
+        if os.path.islink(full):
+            try:
+                entries.append((f"@link:{full}", os.readlink(full)))
+            except OSError as exc:
+                entries.append((f"@link:{full}", f"unreadable:{exc.errno}"))
+    return entries
 
 
 def _hidden_reads(directory: Path, names: list[str], index: StatIndex | None,

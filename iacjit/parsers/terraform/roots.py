@@ -226,12 +226,14 @@ def _called_roots(outcomes: dict[Path, RootOutcome]) -> set[Path]:
     return called
 
 
-def _merged(roots: dict[Path, list[Path]], outcomes: dict[Path, RootOutcome]) -> ParseResult:
-    """The roots' results in order, then their read errors, each once (two roots reading one
+def _merged(roots: dict[Path, list[Path]], outcomes: dict[Path, RootOutcome],
+            called: set[Path]) -> ParseResult:
+    """The results of the roots nobody calls, in order (a stored outcome may hold a result
+    from when nobody did), then every root's read errors, each once (two roots reading one
     broken module report it once)."""
     result = ParseResult()
     for root in roots:
-        if outcomes[root].result is not None:
+        if root not in called and outcomes[root].result is not None:
             result.extend(outcomes[root].result)  # type: ignore[arg-type]
     errors = dict.fromkeys(e for root in roots for e in outcomes[root].errors)
     result.errors.extend(errors)
@@ -302,4 +304,4 @@ def parse_roots(roots: dict[Path, list[Path]], options: ParseOptions,
                 units.put(root, files, outcomes[root], loaders[root].reads)
         if progress:
             progress(root)
-    return _merged(roots, outcomes)
+    return _merged(roots, outcomes, called)
