@@ -6,8 +6,8 @@ a finding, or a chain across units.  Hypothesis edits, deletes and renames files
 of several units (two environments calling modules, a platform unit holding the NSG-write
 alert, variable files, the configuration declaring which units share a subscription) and
 retargets a symbolic link to a module directory; after each step the hook runs on the touched
-files and both environments' main files with the cache (twice: once filling it, once reading it) and without it, in-process
-through the CLI, and the reports must be identical.
+files and both environments' main files with the cache (twice: once filling it, once reading
+it) and without it, in-process through the CLI, and the reports must be identical.
 """
 
 from __future__ import annotations
@@ -35,8 +35,10 @@ RULE = '''  security_rule {
 '''
 ENV = ('variable "src" {\n  default = "10.0.0.0/8"\n}\n'
        'resource "azurerm_network_security_group" "%s" {\n  name = "%s"\n'
+       '  resource_group_name = "rg"\n'
        + RULE % "var.src" + '}\nmodule "m" {\n  source = "%s"\n  src = var.src\n}\n')
 MODULE = ('variable "src" {}\nresource "azurerm_network_security_group" "m" {\n  name = "m"\n'
+          '  resource_group_name = "rg"\n'
           + RULE % "%s" + '}\n')
 ALERT = '''data "azurerm_subscription" "current" {}
 resource "azurerm_monitor_activity_log_alert" "w" {
@@ -48,7 +50,7 @@ resource "azurerm_monitor_activity_log_alert" "w" {
     operation_name = "Microsoft.Network/networkSecurityGroups/securityRules/write"
   }
   action {
-    action_group_id = "/subscriptions/x/resourceGroups/r/providers/microsoft.insights/actionGroups/a"
+    action_group_id = "/subscriptions/x/resourceGroups/r/providers/x/actionGroups/a"
   }
 }
 '''
