@@ -129,11 +129,18 @@ def discover(paths: Iterable[Path], excluded: Iterable[str] = ()) -> Inputs:
     inputs = Inputs()
     excluded = Exclusions(excluded)
     seen: set[Path] = set()
+    directories: dict[Path, Path] = {}  # resolved once each: a file's own name rarely links
     for path in paths:
         candidates = _walk(path, excluded) if path.is_dir() else [path]
         for candidate in candidates:
             try:
-                resolved = candidate.resolve()
+                if candidate.is_symlink():
+                    resolved = candidate.resolve()
+                else:
+                    parent = candidate.parent
+                    if parent not in directories:
+                        directories[parent] = parent.resolve()
+                    resolved = directories[parent] / candidate.name
             except (OSError, RuntimeError):  # RuntimeError: a symlink loop (Python < 3.13)
                 if registry.may_be_input(candidate):
                     inputs.unreadable.append((candidate, "symbolic link loop"))

@@ -15,13 +15,17 @@ Everything here is pure (paths in, paths and documents out); the CLI does the sc
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from iacjit.parsers import registry
 from iacjit.reports.call_sites import call_sites
 from iacjit.rules.base import SEVERITIES
+
+if TYPE_CHECKING:
+    from iacjit.model.raw import RawResource
+    from iacjit.result import ScanResult
 
 # What the hook reads: the formats' inputs, and their companions (tfvars, parameters files),
 # which are not inputs of their own but change their inputs' values.
@@ -36,6 +40,9 @@ class HookPlan:
     changed: set[Path] = field(default_factory=set)  # resolved changed files
     concerned_files: set[Path] = field(default_factory=set)  # results located here are shown
     concerned_dirs: set[Path] = field(default_factory=set)  # ... and anywhere below these
+    # concerns() by (file as reported, working directory): a report names each file many times
+    verdicts: dict[tuple[str, Path], bool] = field(default_factory=dict, repr=False,
+                                                   compare=False)
 
 
 def _is_hook_file(path: Path) -> bool:
@@ -71,12 +78,6 @@ def plan(changed: Iterable[Path], repo_root: Path | None = None) -> HookPlan:
 # Filtering the report
 
 
-def _resolve(file: Any, cwd: Path) -> Path | None:
-    if not isinstance(file, str) or not file:
-        return None
-    return (cwd / file).resolve()
-
-
 def _files_in(value: Any) -> Iterable[Any]:
     """Every ``file`` value anywhere in a chain (triggers, targets, their findings, fixes)."""
     if isinstance(value, dict):
@@ -91,12 +92,30 @@ def _files_in(value: Any) -> Iterable[Any]:
 
 
 def concerns(file: Any, hook_plan: HookPlan, cwd: Path) -> bool:
-    path = _resolve(file, cwd)
-    if path is None:
+    if not isinstance(file, str) or not file:
         return False
-    if path in hook_plan.concerned_files:
-        return True
-    return any(path.is_relative_to(d) for d in hook_plan.concerned_dirs)
+    verdict = hook_plan.verdicts.get((file, cwd))
+    if verdict is None:
+        path = (cwd / file).resolve()
+        verdict = path in hook_plan.concerned_files or any(
+            path.is_relative_to(d) for d in hook_plan.concerned_dirs)
+        hook_plan.verdicts[(file, cwd)] = verdict
+    return verdict
+
+
+def narrowed(result: ScanResult, hook_plan: HookPlan, cwd: Path | None = None) -> ScanResult:
+    """*result* with only the findings and unresolved results that may concern the changed
+    files: located in them, or made through a ``module`` block in them.  The report of a whole
+    repository is then not serialised only to be filtered (that was a fifth of a hook run);
+    :func:`filter_document` still decides, on the document, what is shown and where."""
+    cwd = (cwd or Path.cwd()).resolve()
+
+    def may_concern(resource: RawResource) -> bool:
+        return concerns(resource.file, hook_plan, cwd) or any(
+            concerns(site.file, hook_plan, cwd) for site in resource.via)
+
+    return replace(result, findings=[f for f in result.findings if may_concern(f.resource)],
+                   unresolved=[u for u in result.unresolved if may_concern(u.resource)])
 
 
 def _placed(item: dict[str, Any], hook_plan: HookPlan, cwd: Path) -> dict[str, Any] | None:

@@ -47,7 +47,7 @@ def hook_command(filenames, fmt, output, fail_on, exclude, config_file, no_confi
 
     from iacjit import hook
     from iacjit.gate import Gate
-    from iacjit.reports.serialize import to_document
+    from iacjit.reports.serialize import summary, to_document
     from iacjit.scan import run_scan
     from iacjit.suppressions.cli_options import SetupError, setup
 
@@ -73,8 +73,10 @@ def hook_command(filenames, fmt, output, fail_on, exclude, config_file, no_confi
     compare(chosen_ref(base_ref), plan.paths, result, scan)
     gate = Gate(fail_on, setting.config.fail_on_unresolved, setting.policy.severity,
                 setting.settings.external_controls)
-    document, dropped = hook.filter_document(
-        gate.annotate(to_document(result, gate.exit_code(result))), plan)
+    code = gate.exit_code(result)
+    document = to_document(hook.narrowed(result, plan), code)
+    document["summary"] = summary(result, code)  # the whole scan's counts, as before filtering
+    document, dropped = hook.filter_document(gate.annotate(document), plan)
     code = hook.exit_code(document, fail_on)
     document["summary"]["exit_code"] = code
     renderer = importlib.import_module(f"iacjit.reports.{fmt}_report")

@@ -166,7 +166,6 @@ def _new_counts(result: ScanResult) -> dict[str, int]:
 
 
 def to_document(result: ScanResult, exit_code: int) -> dict[str, Any]:
-    active = [f for f in result.findings if not f.suppressed]
     return _clean_document({
         "version": SCHEMA_VERSION,
         "tool": {"name": "iacjit", "version": __version__},
@@ -187,18 +186,24 @@ def to_document(result: ScanResult, exit_code: int) -> dict[str, Any]:
         "jit_status": result.jit_status,
         **({"base": result.base} if result.base is not None else {}),
         "units": result.units,
-        "summary": {
-            "files_scanned": result.files_scanned,
-            "resources": len(result.resources),
-            "findings": len(active),
-            "chains": sum(not c.suppressed for c in result.chains),
-            "by_severity": {s: sum(f.severity == s for f in active) for s in SEVERITIES},
-            "suppressed": len(result.findings) - len(active),
-            "unresolved": len(result.unresolved),
-            "errors": len(result.errors),
-            "not_scanned": len(result.not_scanned),
-            "warnings": len(result.warnings),
-            "exit_code": exit_code,
-            **_new_counts(result),
-        },
+        "summary": summary(result, exit_code),
     })
+
+
+def summary(result: ScanResult, exit_code: int) -> dict[str, Any]:
+    """The document's counts (the hook serialises fewer results under a whole scan's counts)."""
+    active = [f for f in result.findings if not f.suppressed]
+    return {
+        "files_scanned": result.files_scanned,
+        "resources": len(result.resources),
+        "findings": len(active),
+        "chains": sum(not c.suppressed for c in result.chains),
+        "by_severity": {s: sum(f.severity == s for f in active) for s in SEVERITIES},
+        "suppressed": len(result.findings) - len(active),
+        "unresolved": len(result.unresolved),
+        "errors": len(result.errors),
+        "not_scanned": len(result.not_scanned),
+        "warnings": len(result.warnings),
+        "exit_code": exit_code,
+        **_new_counts(result),
+    }

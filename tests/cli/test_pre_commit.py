@@ -118,6 +118,44 @@ def test_filter_document_keeps_what_concerns_the_changed_files_and_their_chains(
     assert hook.exit_code(filtered, "none") == 0
 
 
+MODULE_CALL_TF = """
+module "nsg" {
+  source = "../modules/nsg"
+}
+"""
+
+
+@pytest.mark.parametrize("changed", [
+    ["envs/dev/main.tf"],  # a module call: the module's findings are placed at it
+    ["modules/nsg/main.tf"],  # the module itself: its findings in every caller
+    ["envs/prod/nsg.tf", "envs/dev/terraform.tfvars"],  # a root's variable file: all of it
+    ["envs/prod/clean.tf"],  # nothing located there
+])
+def test_narrowing_before_serialising_changes_no_hook_report(tmp_path, monkeypatch, changed):
+    """The hook serialises only the results that may concern the changed files, under the whole
+    scan's counts: the filtered report is the one of the whole document."""
+    from iacjit.reports.serialize import summary, to_document
+    from iacjit.scan import run_scan
+
+    write_tree(tmp_path, {
+        "envs/dev/main.tf": MODULE_CALL_TF,
+        "envs/dev/nsg.tf": VULNERABLE_TF,
+        "envs/dev/terraform.tfvars": "",
+        "envs/prod/main.tf": MODULE_CALL_TF,
+        "envs/prod/nsg.tf": VULNERABLE_TF,
+        "envs/prod/clean.tf": CLEAN_TF,
+        "modules/nsg/main.tf": VULNERABLE_TF,
+    })
+    monkeypatch.chdir(tmp_path)
+    plan = hook.plan([Path(name) for name in changed])
+    result = run_scan(plan.paths)
+    whole, _ = hook.filter_document(to_document(result, 1), plan)
+    narrowed = to_document(hook.narrowed(result, plan), 1)
+    assert len(narrowed["findings"]) < len(result.findings)
+    narrowed["summary"] = summary(result, 1)
+    assert hook.filter_document(narrowed, plan)[0] == whole
+
+
 def test_hook_command_reports_only_the_changed_file(tmp_path, monkeypatch):
     write_tree(tmp_path, {"net/a.tf": CLEAN_TF, "net/b.tf": VULNERABLE_TF})
     monkeypatch.chdir(tmp_path)
