@@ -62,9 +62,10 @@ def _bicep_files(root: Path) -> list[Path]:
     return found
 
 
-def bicep_calls(root: Path, local_module_files: Any, options: Any) -> dict[Path, set[Path]]:
-    """Every Bicep file below *root* and the local modules it calls."""
-    return {path: set(local_module_files(path, options)) for path in _bicep_files(root)}
+def bicep_calls(root: Path, module_calls: Any, options: Any) -> dict[Path, set[Path]]:
+    """Every Bicep file below *root* and the local modules it calls (the Bicep format's
+    ``module_calls``, which iacjit.scan asks too)."""
+    return {path: set(module_calls(path, options)) for path in _bicep_files(root)}
 
 
 def bicep_units(path: Path, calls: dict[Path, set[Path]]) -> list[Path]:

@@ -112,10 +112,10 @@ class TemplateReader:
         if path.suffix.lower() != ".bicep" or root is None:
             return (path,)
         if root not in self._calls:
-            from iacjit.parsers.bicep.parser import local_module_files
+            from iacjit.parsers.bicep.format import BICEP
 
             try:
-                self._calls[root] = files.bicep_calls(root, local_module_files, self._options())
+                self._calls[root] = files.bicep_calls(root, BICEP.module_calls, self._options())
             except Exception:  # noqa: BLE001 - without the call graph, the file alone
                 self._calls[root] = {}
         return tuple(files.bicep_units(path, self._calls[root]))
