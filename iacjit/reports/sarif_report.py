@@ -412,6 +412,22 @@ def _policy_notifications(document: dict[str, Any], locator: _Locator) -> list[d
     return notes
 
 
+def _version_control(document: dict[str, Any]) -> list[dict[str, Any]]:
+    """SARIF's ``versionControlProvenance`` from the ``scan`` object: code scanning and SARIF
+    viewers use it to tie results to the commit they were found in.  SARIF requires an
+    absolute ``repositoryUri``, so a remote given as ``host:path`` or a local path gives none."""
+    repository = (document.get("scan") or {}).get("repository") or {}
+    url = repository.get("url")
+    if not url or "://" not in url:
+        return []
+    details: dict[str, Any] = {"repositoryUri": url, "mappedTo": {"uriBaseId": SRCROOT}}
+    if repository.get("commit"):
+        details["revisionId"] = repository["commit"]
+    if repository.get("branch"):
+        details["branch"] = repository["branch"]
+    return [details]
+
+
 def _rules_in_use(document: dict[str, Any]) -> Iterable[str]:
     for f in document.get("findings") or []:
         yield f["rule_id"]
@@ -470,6 +486,9 @@ def to_sarif(document: dict[str, Any], cwd: Path | None = None,
                        "policy": document.get("policy") or {"configuration": None,
                                                             "deviations": []}},
     }
+    provenance = _version_control(document)
+    if provenance:
+        run["versionControlProvenance"] = provenance
     return {"version": "2.1.0", "$schema": SCHEMA_URI, "runs": [run]}
 
 

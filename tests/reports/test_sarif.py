@@ -184,3 +184,28 @@ def test_uris_are_relative_to_the_repository_root(tmp_path, monkeypatch):
             for r in run["results"] if r["ruleId"] == "zt_net_001"}
     assert "envs/prod/main.tf" in uris
     assert "file:///elsewhere/x.tf" in uris
+
+
+def _with_repository(url: str | None) -> dict:
+    document = full_document()
+    document["scan"] = {"date": "2026-12-07", "paths": ["infra"],
+                        "repository": {"name": "infra", "url": url, "branch": "feature/x",
+                                       "commit": "0123456789abcdef0123456789abcdef01234567"}}
+    return document
+
+
+def test_version_control_provenance_names_the_commit(multitool, in_repo, tmp_path):
+    log = sarif_report.to_sarif(_with_repository("https://example.com/org/infra.git"))
+    assert log["runs"][0]["versionControlProvenance"] == [{
+        "repositoryUri": "https://example.com/org/infra.git",
+        "mappedTo": {"uriBaseId": "%SRCROOT%"},
+        "revisionId": "0123456789abcdef0123456789abcdef01234567",
+        "branch": "feature/x"}]
+    assert validate(multitool, log, tmp_path, "provenance") == []
+
+
+@pytest.mark.parametrize("url", [None, "example.com:org/infra.git", "../infra"])
+def test_no_provenance_without_an_absolute_repository_uri(in_repo, url):
+    """SARIF requires an absolute repositoryUri: an scp-style remote or a path gives none."""
+    log = sarif_report.to_sarif(_with_repository(url))
+    assert "versionControlProvenance" not in log["runs"][0]
