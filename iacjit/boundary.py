@@ -22,6 +22,8 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from iacjit.resolved import remembered, resolve
+
 REASON = ("it resolves outside the scanned repository (a symbolic link or a path leading out "
           "of it), so it was not read")
 
@@ -67,7 +69,8 @@ def confined(roots: tuple[str, ...], named: Iterable[Path] = ()) -> Iterator[Non
     _roots = roots
     _named = frozenset(_resolved(p) for p in named if allowed_name(p, roots))
     try:
-        yield
+        with remembered():  # one scan's view of the file system (iacjit.resolved)
+            yield
     finally:
         _roots, _named = previous
 
@@ -80,7 +83,7 @@ def state() -> tuple[tuple[str, ...], tuple[str, ...]]:
 
 def _resolved(path: Path | str) -> str:
     try:
-        return str(Path(path).resolve())
+        return str(resolve(path))
     except (OSError, RuntimeError):
         return os.path.abspath(path)
 
@@ -92,7 +95,7 @@ def inside(path: Path | str, roots: tuple[str, ...] | None = None) -> bool:
     if not roots:
         return True
     try:
-        resolved = str(Path(path).resolve())
+        resolved = str(resolve(path))
     except (OSError, RuntimeError):  # a link loop: reading it fails anyway
         return True
     return any(resolved == root or resolved.startswith(root.rstrip(os.sep) + os.sep)

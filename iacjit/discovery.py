@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from iacjit.parsers import registry
+from iacjit.resolved import resolve
 
 SKIP_DIRS = {".git", ".terraform", "node_modules", ".venv", "__pycache__", ".iacjit-cache"}
 
@@ -168,7 +169,7 @@ def display_path(path: Path) -> str:
 def _display(path: Path, cwd: str) -> str:
     """Memoised: a scan asks for each file's name several times, and resolving is syscalls."""
     try:
-        return path.resolve().relative_to(Path(cwd).resolve()).as_posix()
+        return resolve(path).relative_to(resolve(cwd)).as_posix()
     except (ValueError, OSError, RuntimeError):  # RuntimeError: a symlink loop (Python < 3.13)
         return path.as_posix()
 

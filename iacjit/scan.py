@@ -19,6 +19,7 @@ from iacjit.parsers import registry
 from iacjit.parsers.common.options import ParseOptions
 from iacjit.providers import build_model
 from iacjit.providers.guard import guarded
+from iacjit.resolved import resolve
 from iacjit.result import ScanResult
 from iacjit.rules import ALL_RULES
 from iacjit.rules.base import Finding, Rule, Settings
@@ -106,7 +107,7 @@ def _parse_inputs(paths: list[Path], options: ParseOptions, excluded: Iterable[s
         ))
     called = _called_modules(inputs, options)
     for kind, path in inputs.files:
-        if path.resolve() not in called:  # evaluated through its caller, with its parameters
+        if resolve(path) not in called:  # evaluated through its caller, with its parameters
             merged.extend(parses.file(kind, path))
         advance(path, 1)
     for embedded in registry.embedded(merged.resources, options):
@@ -127,7 +128,7 @@ def _called_modules(inputs: discovery.Inputs, options: ParseOptions) -> set[Path
     """
     reached: set[Path] = set()
     for fmt in registry.FORMATS:
-        files = [path.resolve() for kind, path in inputs.files if kind == fmt.name]
+        files = [resolve(path) for kind, path in inputs.files if kind == fmt.name]
         if not fmt.calls_modules or len(files) < 2:
             continue
         calls = {path: set(fmt.module_calls(path, options)) for path in files}

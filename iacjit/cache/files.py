@@ -29,6 +29,7 @@ from iacjit.cache.pool import TERRAFORM, Problems, Progress, cacheable
 from iacjit.model.raw import InputError, ParseResult
 from iacjit.parsers import registry
 from iacjit.parsers.common.options import ParseOptions
+from iacjit.resolved import resolve
 
 
 def ready_hcl_parser(cache: cache_module.Cache | None) -> None:
@@ -83,7 +84,7 @@ class FileParses:
             return None
 
     def _key(self, kind: str, path: Path, display: str) -> str | None:
-        resolved = path.resolve()
+        resolved = resolve(path)
         if resolved in self._keys:
             return self._keys[resolved]
         key = None
@@ -127,7 +128,7 @@ class FileParses:
         copies: dict[int, list[tuple]] = {}  # job -> files with the same bytes
         size = 0
         for kind, path in [(TERRAFORM, p) for p in terraform_files] + list(files):
-            resolved = path.resolve()
+            resolved = resolve(path)
             if resolved in self._terraform or resolved in self._files:
                 continue
             if not boundary.inside(path):
@@ -171,12 +172,12 @@ class FileParses:
         kind, path = job[0], job[1]
         value = cache_module.decode(data) if data is not None else None
         if value is not None:
-            self._accept(kind, path.resolve(), value)  # else: parsed again on demand
+            self._accept(kind, resolve(path), value)  # else: parsed again on demand
 
     # -- on demand -----------------------------------------------------------------------
     def terraform(self, path: Path, shown: str) -> tuple[Any, list[InputError]]:
         """Body and errors of one Terraform file (the hook of the Terraform loader)."""
-        resolved = path.resolve()
+        resolved = resolve(path)
         self.terraform_read.add(resolved)
         outcome = self._terraform.pop(resolved, None)
         if outcome is None:
@@ -195,7 +196,7 @@ class FileParses:
 
     def file(self, kind: str, path: Path) -> ParseResult:
         """The ParseResult of one ARM, Bicep, CloudFormation or plan file."""
-        resolved = path.resolve()
+        resolved = resolve(path)
         result = self._files.pop(resolved, None)
         if result is not None:
             return result

@@ -18,6 +18,7 @@ from iacjit.parsers.terraform import ast
 from iacjit.parsers.terraform.evaluator import Lazy, evaluate_safely
 from iacjit.parsers.terraform.expansion import META_ATTRIBUTES, Origin, expand, instance_key
 from iacjit.parsers.terraform.providers import provider_name
+from iacjit.resolved import resolve
 
 if TYPE_CHECKING:
     from iacjit.parsers.terraform.module import ModuleInstance
@@ -32,7 +33,7 @@ def _is_local(source: str) -> bool:
 
 def _inside(directory: Path, root: Path) -> bool:
     try:
-        directory.resolve().relative_to(root.resolve())
+        resolve(directory).relative_to(resolve(root))
     except (ValueError, OSError, RuntimeError):
         return False
     return True
@@ -73,7 +74,7 @@ def call_module(instance: ModuleInstance, name: str) -> Any:
     directory = _module_directory(instance, name, source, key, block, file)
     if directory is None:
         return Unknown(f"module {name!r} ({source}) is not available to read")
-    if directory.resolve() in instance.ancestors:
+    if resolve(directory) in instance.ancestors:
         # Without this, a module that calls itself twice nests 2**max_module_depth times.
         errors.append(InputError(file, f"module {name!r}: source {source!r} is this module "
                                  "or one of its callers (a module cycle); not evaluated",

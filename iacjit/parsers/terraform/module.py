@@ -23,6 +23,7 @@ from iacjit.parsers.terraform.evaluator import Lazy, Scope, evaluate_safely
 from iacjit.parsers.terraform.expansion import META_ATTRIBUTES, Origin, expand, instance_key
 from iacjit.parsers.terraform.providers import account, block_name, default_provider, provider_name
 from iacjit.parsers.terraform.variables import MISSING, variable_value
+from iacjit.resolved import resolve
 
 if TYPE_CHECKING:
     from iacjit.parsers.terraform.manifest import Manifest
@@ -84,7 +85,7 @@ class ModuleInstance:
         self.loader = loader
         self.origin = origin
         # A call back into a calling module's directory is a cycle.
-        self.ancestors = (*origin.ancestors, decls.directory.resolve())
+        self.ancestors = (*origin.ancestors, resolve(decls.directory))
         self.decls = decls
         self.prefix = origin.prefix
         self.inputs = inputs

@@ -29,6 +29,7 @@ from iacjit.parsers.terraform.hcl import load_hcl2, parse_expression
 from iacjit.parsers.terraform.manifest import MANIFEST, Manifest, read_manifest
 from iacjit.parsers.terraform.module import Declarations, ModuleInstance
 from iacjit.parsers.terraform.reads import Reads, RootOutcome
+from iacjit.resolved import resolve
 
 FileParser = Callable[[Path, str], tuple["ast.Body | None", list[InputError]]]
 
@@ -104,7 +105,7 @@ class Loader:
 
     def body(self, path: Path) -> ast.Body | None:
         self.reads.file(path)
-        key = path.resolve()
+        key = resolve(path)
         if key not in self._bodies:
             self.reads.parsed.add(key)
             self._bodies[key] = self._parse(path)
@@ -118,7 +119,7 @@ class Loader:
     def declarations(self, directory: Path, caller: str | None = None,
                      caller_line: int | None = None, depth: int = 0,
                      files: list[Path] | None = None) -> Declarations | None:
-        key = directory.resolve()
+        key = resolve(directory)
         if depth > self.options.limits.max_module_depth:
             self.errors.append(InputError(
                 caller or self.display(directory),
@@ -216,12 +217,12 @@ def _local_calls(root: Path, decls: Declarations | None) -> list[str]:
 
 def _called_roots(outcomes: dict[Path, RootOutcome]) -> set[Path]:
     """Roots that another scanned root calls as a local module."""
-    resolved = {root.resolve(): root for root in outcomes}
+    resolved = {resolve(root): root for root in outcomes}
     called: set[Path] = set()
     for root, outcome in outcomes.items():
         for call in outcome.calls:
-            target = Path(call).resolve()
-            if target in resolved and target != root.resolve():
+            target = resolve(call)
+            if target in resolved and target != resolve(root):
                 called.add(resolved[target])
     return called
 
@@ -265,7 +266,7 @@ def parse_roots(roots: dict[Path, list[Path]], options: ParseOptions,
     again, and every root evaluated here is offered to it.
     """
     parsed = _Parsed(parse_file or (lambda p, shown: parse_tf_file(p, shown, options.limits)))
-    known = {root.resolve(): files for root, files in roots.items()}
+    known = {resolve(root): files for root, files in roots.items()}
     outcomes: dict[Path, RootOutcome] = {}
     loaders: dict[Path, Loader] = {}
 
