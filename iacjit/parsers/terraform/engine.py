@@ -1,10 +1,12 @@
-"""python-hcl2's grammar, run by one loop that lexes, merges newlines and reduces.
+"""python-hcl2's grammar, run by one loop that lexes, merges newlines, reduces and builds
+iacjit's AST.
 
 lark spends most of an HCL parse in Python-level plumbing around its regular expressions: a
 generator per layer (contextual lexer, python-hcl2's post-lexer, parser), a ``Token`` built
 through keyword-argument handling, a line counter object, and per reduction a chain of wrapper
-objects found by hashing lark's ``Rule`` objects.  This module runs the same parse in a single
-loop over the same data, taken from the loaded lark parser:
+objects found by hashing lark's ``Rule`` objects; iacjit then walked the tree lark built to
+make its AST.  This module runs the same parse in a single loop over the same data, taken from
+the loaded lark parser:
 
 - the same per-state regular expressions (lark's contextual lexer: the terminals a parser state
   accepts, plus the ignored white space), and the same keyword rule (a ``NAME`` that spells a
@@ -12,20 +14,23 @@ loop over the same data, taken from the loaded lark parser:
 - python-hcl2's post-lexer folded in: a newline or comment directly before a binary operator or
   ``?`` is merged into the operator's value.  As in lark, the token after a held newline is
   lexed in the parser state before that newline is fed;
-- the same LALR tables and the same tree building (which children a rule keeps, inlines or
-  expands), so the tree, its tokens and their positions are exactly lark's.
+- the same LALR tables, and per reduction the children lark's tree builder would keep (which
+  it keeps, inlines or passes through), handed to the builder of that rule in
+  :mod:`iacjit.parsers.terraform.reductions` instead of to ``Tree``.  A token is
+  ``(value, line, end_line)``.
 
-The tree shapes are the contract with :mod:`iacjit.parsers.terraform.ast`.  Whenever this loop
-meets something it does not accept (a syntax error, a character no terminal matches), the
-caller parses the text again with lark itself, so error messages are lark's and an input the
-loop would get wrong cannot slip through as a different tree.
+Whenever this loop meets something it does not accept (a syntax error, a character no terminal
+matches, a grammar rule without a builder), the caller parses the text again with lark itself,
+so error messages are lark's and an input the loop would get wrong cannot slip through.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from lark import Token, Tree
+from lark import Tree
+
+from iacjit.parsers.terraform.reductions import PASSED, Builder
 
 # python-hcl2's post-lexer (hcl2.postlexer.OPERATOR_TYPES): a newline before one of these
 # continues the expression instead of ending the attribute.
@@ -34,7 +39,14 @@ _MERGED_OPERATORS = frozenset({
     "DOUBLE_AMP", "DOUBLE_PIPE", "PLUS", "QMARK",
 })
 _NEWLINE = "NL_OR_COMMENT"
-_new_str = str.__new__
+# Deeper than this many parser states, the loop leaves the text to lark and the tree converter,
+# which report "nesting too deep to parse" (Python's recursion limit) as before the loop built
+# the AST: a deeply nested file is reported, never silently read into an AST the recursive
+# evaluator and pickler cannot walk.  The deepest of 2,200 real and generated .tf files
+# measured (terraform-provider-azurerm's examples, Azure/terraform, the AVM and
+# terraform-aws-modules repositories, both benchmark shapes) needs under 50 states; nesting
+# below the limit is read as the converter read it (tests/parsers/terraform/test_hcl_engine.py).
+MAX_DEPTH = 200
 
 
 class Rejected(Exception):
@@ -42,9 +54,10 @@ class Rejected(Exception):
 
 
 class Engine:
-    """One parse loop over a loaded python-hcl2 ``Lark`` parser's tables and lexers."""
+    """One parse loop over a loaded python-hcl2 ``Lark`` parser's tables and lexers, building
+    with *builders* (:func:`iacjit.parsers.terraform.reductions.builders`)."""
 
-    def __init__(self, parser: Any) -> None:
+    def __init__(self, parser: Any, builders: dict[Any, Builder]) -> None:
         frontend = parser.parser
         lalr = frontend.parser.parser
         table = lalr.parse_table
@@ -62,7 +75,8 @@ class Engine:
                 else:
                     reduction = reductions.get(id(arg))
                     if reduction is None:
-                        reduction = reductions[id(arg)] = _reduction(arg, lalr.callbacks[arg])
+                        reduction = reductions[id(arg)] = _reduction(arg, lalr.callbacks[arg],
+                                                                  builders)
                     actions[symbol] = reduction
         self._lexers: list[tuple | None] = [None] * len(self._actions)
 
@@ -83,14 +97,17 @@ class Engine:
         self._lexers[state] = entry
         return entry
 
-    def parse(self, text: str) -> Tree:
-        """The tree lark would return for *text*; raises :class:`Rejected` otherwise."""
+    def parse(self, text: str) -> Any:
+        """What the start rule's builder makes of *text* (for python-hcl2's grammar and
+        :mod:`~iacjit.parsers.terraform.reductions`, the file's ``Body``); raises
+        :class:`Rejected` where lark would fail."""
         actions, lexers, newline_types = self._actions, self._lexers, self._newline_types
         stack = [self._start]
         values: list[Any] = []
-        pos, line, line_start, length = 0, 1, 0, len(text)
-        pending: Token | None = None  # a newline held back by the post-lexer
-        queued: Token | None = None  # a token to feed after the held newline
+        pos, line, length = 0, 1, len(text)
+        pending: tuple | None = None  # a newline held back by the post-lexer
+        queued: tuple | None = None  # a token to feed after the held newline
+        last: tuple = ("", 1, 1)  # the last token shifted: where a reduced rule ends
         while pos < length:
             state = stack[-1]
             lexer = lexers[state] or self._lexer(state)
@@ -99,26 +116,16 @@ class Engine:
                 raise Rejected("no terminal matches")
             kind = match.lastgroup
             value = match.group()
-            end = pos + len(value)
             if kind in lexer[1]:  # white space
-                pos = end
+                pos += len(value)
                 continue
-            token = _new_str(Token, value)
-            token.start_pos = pos
-            token.line = line
-            token.column = pos - line_start + 1
+            first_line = line
             if kind in newline_types:
-                newlines = value.count("\n")
-                if newlines:
-                    line += newlines
-                    line_start = pos + value.rindex("\n") + 1
-            token.end_line = line
-            token.end_column = end - line_start + 1
-            token.end_pos = pos = end
-            token.value = value
+                line += value.count("\n")
+            pos += len(value)
+            token = (value, first_line, line)
             if kind in lexer[2]:
                 kind = lexer[2][kind].get(value, kind)
-            token.type = kind
             if kind == _NEWLINE:
                 if pending is None:
                     pending = token
@@ -126,9 +133,10 @@ class Engine:
                 token, pending = pending, token  # feed the older newline, hold this one
             elif pending is not None:
                 if kind in _MERGED_OPERATORS:
-                    token = Token.new_borrow_pos(kind, pending + value, token)
+                    token = (pending[0] + value, first_line, line)  # the operator's position
                 else:
-                    queued, token, kind = token, pending, _NEWLINE
+                    queued, queued_kind = token, kind
+                    token, kind = pending, _NEWLINE
                 pending = None
             while True:  # feed token (then queued): reduce, reduce..., shift
                 action = actions[stack[-1]].get(kind)
@@ -137,60 +145,64 @@ class Engine:
                 if action.__class__ is int:
                     stack.append(action)
                     values.append(token)
+                    last = token
+                    if len(stack) > MAX_DEPTH:
+                        raise Rejected("nesting too deep")
                     if queued is None:
                         break
-                    token, kind, queued = queued, queued.type, None
+                    token, kind, queued = queued, queued_kind, None
                     continue
-                size, origin, data, include, expand_single = action
-                if size is None:  # a unit rule that passes its child through
+                size, origin, build, include = action
+                if build is None:  # a rule that passes its child through
                     del stack[-1]
                     stack.append(actions[stack[-1]][origin])
                     continue
-                if include is None and not expand_single:
+                if include is None:
                     if size:
-                        value = Tree(data, values[-size:])
+                        value = build(values[-size:], last)
                         del stack[-size:]
                         del values[-size:]
                     else:
-                        value = Tree(data, [])
+                        value = build([], last)
                     stack.append(actions[stack[-1]][origin])
                     values.append(value)
                     continue
-                _reduce(action, stack, values, actions)
+                _reduce(action, stack, values, actions, last)
         if pending is not None:
-            self._feed(pending, _NEWLINE, stack, values)
-        return self._finish(stack, values)
+            self._feed(pending, stack, values, last)
+            last = pending
+        return self._finish(stack, values, last)
 
-    def _feed(self, token: Token, kind: str, stack: list[int], values: list[Any]) -> None:
-        """Shift *token*, after every reduction its type calls for."""
+    def _feed(self, token: tuple, stack: list[int], values: list[Any], last: tuple) -> None:
+        """Shift a held newline *token*, after every reduction its type calls for."""
         actions = self._actions
         while True:
-            action = actions[stack[-1]].get(kind)
+            action = actions[stack[-1]].get(_NEWLINE)
             if action is None:
-                raise Rejected(f"unexpected {kind}")
+                raise Rejected(f"unexpected {_NEWLINE}")
             if action.__class__ is int:
                 stack.append(action)
                 values.append(token)
                 return
-            _reduce(action, stack, values, actions)
+            _reduce(action, stack, values, actions, last)
 
-    def _finish(self, stack: list[int], values: list[Any]) -> Tree:
+    def _finish(self, stack: list[int], values: list[Any], last: tuple) -> Any:
         """Reduce at the end of the input until the start rule is complete (lark's ``$END``
-        token is never shifted, so it leaves no trace in the tree)."""
+        token is never shifted, so it leaves no trace in the result)."""
         actions, end = self._actions, self._end
         while True:
             action = actions[stack[-1]].get("$END")
             if action is None or action.__class__ is int:
                 raise Rejected("unexpected end of input")
-            _reduce(action, stack, values, actions)
+            _reduce(action, stack, values, actions, last)
             if stack[-1] == end:
                 return values[-1]
 
 
 def _reduce(reduction: tuple, stack: list[int], values: list[Any],
-            actions: list[dict[str, Any]]) -> None:
-    size, origin, data, include, expand_single = reduction
-    if size is None:  # a unit rule that passes its child through
+            actions: list[dict[str, Any]], last: tuple) -> None:
+    size, origin, build, include = reduction
+    if build is None:  # a rule that passes its child through
         del stack[-1]
         stack.append(actions[stack[-1]][origin])
         return
@@ -203,25 +215,28 @@ def _reduce(reduction: tuple, stack: list[int], values: list[Any],
     if include is not None:
         kept: list[Any] = []
         for index, expand in include:
-            if expand:
-                if kept:
-                    kept += children[index].children
-                else:  # the first child's list is reused, as lark does (left recursion)
-                    kept = children[index].children
+            child = children[index]
+            if expand and child.__class__ is list:  # a helper rule's children, spliced in
+                kept += child
             else:
-                kept.append(children[index])
+                kept.append(child)
         children = kept
-    value = children[0] if expand_single and len(children) == 1 else Tree(data, children)
     stack.append(actions[stack[-1]][origin])
-    values.append(value)
+    values.append(build(children, last))
 
 
-def _reduction(rule: Any, callback: Any) -> tuple:
-    """(size, origin, tree name, kept children, expand a single child) of lark's callback.
+def _splice(children: list, last: tuple) -> list:
+    """A ``__x_star_n`` helper rule: its children, for the parent to splice in as lark does."""
+    return children
 
-    The callback is lark's wrapper chain for the rule (``parse_tree_builder``): optionally
-    ``ExpandSingleChild``, optionally a child filter, then ``partial(Tree, name)``.  Anything
-    else (a transformer, position propagation) is refused, and the caller uses lark.
+
+def _reduction(rule: Any, callback: Any, builders: dict[Any, Builder]) -> tuple:
+    """(size, origin, builder or None to pass the child through, kept children) of a rule.
+
+    The kept children are read from lark's wrapper chain for the rule (``parse_tree_builder``):
+    optionally ``ExpandSingleChild``, optionally a child filter, then ``partial(Tree, name)``.
+    Anything else (a transformer, position propagation), a rule with no builder, or a
+    single-child expansion the builders do not expect, is refused and the caller uses lark.
     """
     expand_single = False
     include = None
@@ -232,9 +247,21 @@ def _reduction(rule: Any, callback: Any) -> tuple:
     if node.__class__.__name__ == "ExpandSingleChild":
         expand_single = True
         node = node.node_builder
-    if not (getattr(node, "func", None) is Tree and len(node.args) == 1 and not node.keywords):
+    if not (getattr(node, "func", None) is Tree and len(node.args) == 1
+            and not node.keywords):
         raise Rejected(f"an unknown tree builder for {rule}")
     size = len(rule.expansion)
-    if size == 1 and expand_single and include in (None, ((0, False),)):
-        return (None, rule.origin.name, node.args[0], None, True)  # the child is the value
-    return (size, rule.origin.name, node.args[0], include, expand_single)
+    name = node.args[0]
+    if size == 1 and include in (None, ((0, False),)) and (expand_single or name in PASSED):
+        return (size, rule.origin.name, None, None)  # the child is the value
+    if expand_single:
+        raise Rejected(f"an unexpected inlined rule {rule}")
+    first = rule.expansion[0].name if size else None
+    build = builders.get((name, first)) or builders.get(name)
+    if build is None and name.startswith("__"):
+        build = _splice
+    if build is None:
+        raise Rejected(f"no builder for {rule}")
+    if include is not None and include == tuple((i, False) for i in range(size)):
+        include = None  # keeps every child as it is
+    return (size, rule.origin.name, build, include)

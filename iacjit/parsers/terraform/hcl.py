@@ -16,6 +16,7 @@ from lark import Token, Tree
 from iacjit.parsers.common.errors import ParseError
 from iacjit.parsers.terraform import ast
 from iacjit.parsers.terraform.engine import Engine, Rejected
+from iacjit.parsers.terraform.reductions import builders, unescape
 
 
 def load_hcl2() -> None:
@@ -137,7 +138,7 @@ def use_tables(tables: Any) -> bool:
         return False
     _parser = loaded
     try:
-        _engine = Engine(loaded)
+        _engine = Engine(loaded, builders(heredoc_template))
     except Rejected:  # lark's parser is built differently than the engine expects: use lark
         _engine = None
     return True
@@ -197,16 +198,17 @@ def _describe(exc: Exception) -> str:
     return str(exc).splitlines()[0] if str(exc) else exc.__class__.__name__
 
 
-def parse_tree(text: str) -> Any:
-    """The lark tree of *text*: from :mod:`~iacjit.parsers.terraform.engine` when it accepts
-    the text, else from lark itself (which also raises the errors a person reads)."""
+def _parse(text: str) -> ast.Body:
+    """The Body of *text*: built by :mod:`~iacjit.parsers.terraform.engine` when it accepts
+    the text, else converted from lark's own tree (lark also raises the errors a person
+    reads)."""
     parser = tree_parser()
     if _engine is not None:
         try:
             return _engine.parse(text)
         except Rejected:
             pass
-    return parser.parse(text)
+    return body(parser.parse(text).children[0])
 
 
 _HEREDOC_OPENER = re.compile(r"<<-?([A-Za-z][A-Za-z0-9._-]*)\r?\n")
@@ -236,8 +238,7 @@ def parse_body(text: str) -> ast.Body:
         text += "\n"
     try:
         with _gc_paused():
-            tree = parse_tree(text + "\n")  # the extra line end, as python-hcl2 does
-        return body(tree.children[0])
+            return _parse(text + "\n")  # the extra line end, as python-hcl2 does
     except RecursionError:
         raise ParseError("nesting too deep to parse") from None
     except ParseError:
@@ -259,34 +260,7 @@ def parse_expression(text: str) -> Any:
     return attribute.expr if attribute else ast.Unsupported("empty expression")
 
 
-# ----- python-hcl2's lark tree -> our nodes ------------------------------------------------
-_ESCAPES = {"n": "\n", "t": "\t", "r": "\r", '"': '"', "\\": "\\"}
-
-
-def _unescape(text: str) -> str:
-    if "\\" not in text and "$${" not in text and "%%{" not in text:
-        return text
-    out: list[str] = []
-    i = 0
-    while i < len(text):
-        ch = text[i]
-        if ch == "\\" and i + 1 < len(text):
-            nxt = text[i + 1]
-            if nxt == "u" and i + 6 <= len(text):
-                try:
-                    out.append(chr(int(text[i + 2 : i + 6], 16)))
-                    i += 6
-                    continue
-                except ValueError:
-                    pass
-            out.append(_ESCAPES.get(nxt, "\\" + nxt))
-            i += 2
-            continue
-        out.append(ch)
-        i += 1
-    return "".join(out).replace("$${", "${").replace("%%{", "%{")
-
-
+# ----- python-hcl2's lark tree -> our nodes (when lark parses) --------------------------
 def _children(tree: Tree) -> list[Any]:
     """Children without punctuation tokens and comments/newlines."""
     return [c for c in tree.children
@@ -305,7 +279,7 @@ def _name_of(node: Any) -> str:
     if isinstance(node, Token):
         return str(node)
     if node.data == "string":
-        return "".join(_unescape(str(p.children[0])) for p in node.children
+        return "".join(unescape(str(p.children[0])) for p in node.children
                        if isinstance(p, Tree) and p.data == "string_part"
                        and isinstance(p.children[0], Token))
     return str(node.children[0])
@@ -318,7 +292,7 @@ def _string(tree: Tree) -> Any:
             continue
         inner = part.children[0]
         if isinstance(inner, Token):
-            parts.append(_unescape(str(inner)))
+            parts.append(unescape(str(inner)))
         elif inner.data == "interpolation":
             parts.append(expr(_children(inner)[0]))
         else:

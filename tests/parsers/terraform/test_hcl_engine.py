@@ -1,12 +1,12 @@
 """Differential: iacjit's HCL parse loop against python-hcl2's own lark parser.
 
 ``iacjit.parsers.terraform.engine`` re-implements lark's contextual lexer, python-hcl2's
-post-lexer and the LALR driver in one loop.  The AST builder relies on python-hcl2's tree
-shapes and spans rely on token positions, so the oracle here is python-hcl2's stock parser:
-the same tree (rule names, children) with the same tokens (type, value, offsets, lines,
-columns), on every ``.tf`` shipped with the project, on generated corpora, on tricky layouts,
-and on hypothesis-generated HCL.  Where lark refuses a text, the loop must refuse it too (the
-caller then asks lark for the error message).
+post-lexer and the LALR driver in one loop, and builds iacjit's AST in the reductions
+(``iacjit.parsers.terraform.reductions``) instead of a lark tree.  The oracle is python-hcl2's
+stock parser, its tree converted by the converter lark's trees still go through
+(``hcl.body``): the same AST, spans included, on every ``.tf`` shipped with the project, on
+generated corpora, on tricky layouts, and on hypothesis-generated HCL.  Where lark refuses a
+text, the loop must refuse it too (the caller then asks lark for the error message).
 """
 
 from __future__ import annotations
@@ -19,7 +19,6 @@ from hcl2.parser import parser as stock_parser
 from helpers import REPO
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from lark import Token, Tree
 
 from iacjit.parsers.common.errors import ParseError
 from iacjit.parsers.terraform import hcl
@@ -29,6 +28,8 @@ sys.path.insert(0, str(REPO / "benchmarks"))
 from gen_corpus import generate  # noqa: E402
 from gen_platform import generate as generate_platform  # noqa: E402
 
+REFUSED = "refused"
+
 
 @pytest.fixture(scope="module")
 def engine() -> Engine:
@@ -37,27 +38,19 @@ def engine() -> Engine:
     return hcl._engine
 
 
-def _signature(node: Any) -> Any:
-    """Everything the AST builder and the spans can see of a tree, as nested tuples."""
-    if isinstance(node, Token):
-        return (node.type, str(node), node.start_pos, node.line, node.column, node.end_line,
-                node.end_column, node.end_pos)
-    assert isinstance(node, Tree)
-    return (node.data, tuple(_signature(child) for child in node.children))
-
-
 def _oracle(text: str) -> Any:
     try:
-        return _signature(stock_parser().parse(text))
+        tree = stock_parser().parse(text)
     except Exception:  # noqa: BLE001 - lark raises many types; all mean "not HCL"
-        return None
+        return REFUSED
+    return hcl.body(tree.children[0])
 
 
 def _ours(engine: Engine, text: str) -> Any:
     try:
-        return _signature(engine.parse(text))
+        return engine.parse(text)
     except Rejected:
-        return None
+        return REFUSED
 
 
 def assert_same(engine: Engine, text: str) -> None:
@@ -120,8 +113,27 @@ def test_valid_input_never_falls_back_to_lark(engine):
     # The loop accepts every input lark accepts: a refusal would silently cost speed.
     for text in TRICKY:
         text = (text if text.endswith("\n") else text + "\n") + "\n"
-        if _oracle(text) is not None:
-            assert _ours(engine, text) is not None, text
+        if _oracle(text) is not REFUSED:
+            assert _ours(engine, text) is not REFUSED, text
+
+
+NESTED = {
+    "brackets": ("[", "]", ""), "parentheses": ("(", ")", "1"), "objects": ("{a = ", "}", "1"),
+    "calls": ("f(", ")", "1"), "blocks": ("b {\n", "}\n", ""),
+}
+
+
+@pytest.mark.parametrize(("opening", "closing", "middle"), NESTED.values(), ids=NESTED.keys())
+def test_nesting_up_to_the_limit_is_read_deeper_is_reported(engine, opening, closing, middle):
+    def nested(depth: int) -> str:
+        text = opening * depth + middle + closing * depth
+        return text if opening.startswith("b") else f"a = {text}\n"
+
+    assert_same(engine, nested(30))  # deeper than any real file
+    with pytest.raises(Rejected):
+        engine.parse(nested(1000) + "\n")
+    with pytest.raises(ParseError, match="nesting too deep"):
+        hcl.parse_body(nested(1000))
 
 
 def test_parse_body_uses_lark_for_errors():
