@@ -51,7 +51,7 @@ class _Parsed:
         self._outcomes: dict[Path, tuple[ast.Body | None, list[InputError]]] = {}
 
     def __call__(self, path: Path, shown: str) -> tuple[ast.Body | None, list[InputError]]:
-        key = path.resolve()
+        key = resolve(path)
         if key not in self._outcomes:
             self._outcomes[key] = self.parse_file(path, shown)
         return self._outcomes[key]
