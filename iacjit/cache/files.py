@@ -35,10 +35,14 @@ from iacjit.resolved import resolve
 def ready_hcl_parser(cache: cache_module.Cache | None) -> None:
     """Load the position-free HCL parser tables from the cache, or derive and store them
     (iacjit.parsers.terraform.hcl.position_free_tables): ~0.08 s instead of ~0.25 s.  Called in
-    the parent before the pool starts, so forked workers inherit the loaded parser."""
+    the parent before the pool starts, so forked workers inherit the loaded parser (without a
+    cache too: each worker deriving its own cost a quarter of a ``--no-cache`` scan's CPU)."""
     from iacjit.parsers.terraform import hcl
 
-    if hcl.parser_ready() or cache is None or not cache.enabled:
+    if hcl.parser_ready():
+        return
+    if cache is None or not cache.enabled:
+        hcl.tree_parser()
         return
     key = cache_module.make_key("hcl2-position-free-tables", 2)  # 2: bounded patterns
     if hcl.use_tables(cache.get(key, count=False)):
