@@ -40,8 +40,7 @@ def _texts(directories: list[Path]) -> list[str]:
 
 
 def _variants() -> dict[str, Callable[[str], object]]:
-    hcl.tree_parser()
-    engine, lark = hcl._engine, hcl._parser
+    engine, lark = hcl.engine(), hcl.tree_parser()
     assert engine is not None
     stock = stock_parser()
 

@@ -32,24 +32,12 @@ from iacjit.parsers.common.options import ParseOptions
 from iacjit.resolved import resolve
 
 
-def ready_hcl_parser(cache: cache_module.Cache | None) -> None:
-    """Load the position-free HCL parser tables from the cache, or derive and store them
-    (iacjit.parsers.terraform.hcl.position_free_tables): ~0.08 s instead of ~0.25 s.  Called in
-    the parent before the pool starts, so forked workers inherit the loaded parser (without a
-    cache too: each worker deriving its own cost a quarter of a ``--no-cache`` scan's CPU)."""
+def ready_hcl_parser() -> None:
+    """Load the HCL parse loop (iacjit.parsers.terraform.hcl.engine) in the parent before the
+    pool starts, so forked workers inherit it instead of each loading its own."""
     from iacjit.parsers.terraform import hcl
 
-    if hcl.parser_ready():
-        return
-    if cache is None or not cache.enabled:
-        hcl.tree_parser()
-        return
-    key = cache_module.make_key("hcl2-position-free-tables", 2)  # 2: bounded patterns
-    if hcl.use_tables(cache.get(key, count=False)):
-        return
-    tables = hcl.position_free_tables()
-    if hcl.use_tables(tables):
-        cache.put(key, tables)
+    hcl.engine()
 
 
 # ----- the parent's view ------------------------------------------------------------------
@@ -157,7 +145,7 @@ class FileParses:
         if not pool.worth_pooling(self.jobs, len(jobs), size):
             return
         if any(job[0] == TERRAFORM for job in jobs):
-            ready_hcl_parser(self.cache)
+            ready_hcl_parser()
         self.pooled += pool.run(jobs, keys, copies, self.jobs, self.cache, self._take, progress)
 
     def _accept(self, kind: str, resolved: Path, value: Any) -> bool:
@@ -190,7 +178,7 @@ class FileParses:
             if cached is not None and self._accept(TERRAFORM, resolved, cached):
                 outcome = self._terraform.pop(resolved)
             else:
-                ready_hcl_parser(self.cache)
+                ready_hcl_parser()
                 outcome = pool.terraform_outcome(path, shown, self.options)
                 if key and self.cache is not None and cacheable(outcome[1]):
                     self.cache.put(key, outcome)

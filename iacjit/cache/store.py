@@ -301,8 +301,7 @@ _PLAIN = {("builtins", n) for n in ("set", "frozenset", "complex", "bytearray", 
     ("collections", "OrderedDict"), ("collections", "defaultdict"), ("collections", "deque"),
     ("datetime", "date"), ("datetime", "datetime"), ("datetime", "timedelta"),
     ("datetime", "timezone"), ("decimal", "Decimal"), ("pathlib", "PosixPath"),
-    ("pathlib", "WindowsPath"), ("pathlib", "PurePosixPath"), ("pathlib", "Path"),
-    ("hcl2.postlexer", "PostLexer")}  # in python-hcl2's parser tables (fastparse)
+    ("pathlib", "WindowsPath"), ("pathlib", "PurePosixPath"), ("pathlib", "Path")}
 
 
 class _DataUnpickler(pickle.Unpickler):

@@ -26,6 +26,7 @@ so error messages are lark's and an input the loop would get wrong cannot slip t
 
 from __future__ import annotations
 
+from copy import copy
 from typing import Any
 
 from lark import Tree
@@ -55,9 +56,17 @@ class Rejected(Exception):
 
 class Engine:
     """One parse loop over a loaded python-hcl2 ``Lark`` parser's tables and lexers, building
-    with *builders* (:func:`iacjit.parsers.terraform.reductions.builders`)."""
+    with *builders* (:func:`iacjit.parsers.terraform.reductions.builders`).
 
-    def __init__(self, parser: Any, builders: dict[Any, Builder]) -> None:
+    *patterns* (terminal name: (python-hcl2's pattern, the one to lex with)) replace terminals'
+    regular expressions in the per-state lexers, where python-hcl2's pattern is the expected
+    one.  The parser may propagate positions (python-hcl2's own): the loop never does.
+    """
+
+    def __init__(self, parser: Any, builders: dict[Any, Builder],
+                 patterns: dict[str, tuple[str, str]] | None = None) -> None:
+        self._patterns = patterns or {}
+        self._bounded: dict[int, Any] = {}  # id of lark's per-state lexer -> its copy
         frontend = parser.parser
         lalr = frontend.parser.parser
         table = lalr.parse_table
@@ -82,7 +91,10 @@ class Engine:
 
     def _lexer(self, state: int) -> tuple:
         """The match function, ignored types and keywords of one state's contextual lexer."""
-        basic = self._contextual.lexers[state]
+        shared = self._contextual.lexers[state]  # lark shares one among states alike
+        basic = self._bounded.get(id(shared))
+        if basic is None:
+            basic = self._bounded[id(shared)] = _with_patterns(shared, self._patterns)
         scanner = basic.scanner  # built on first use, as lark does
         if len(scanner._mres) != 1:
             raise Rejected("a split scanner")
@@ -234,13 +246,16 @@ def _reduction(rule: Any, callback: Any, builders: dict[Any, Builder]) -> tuple:
     """(size, origin, builder or None to pass the child through, kept children) of a rule.
 
     The kept children are read from lark's wrapper chain for the rule (``parse_tree_builder``):
-    optionally ``ExpandSingleChild``, optionally a child filter, then ``partial(Tree, name)``.
-    Anything else (a transformer, position propagation), a rule with no builder, or a
+    optionally position propagation, optionally a child filter, optionally
+    ``ExpandSingleChild``, then ``partial(Tree, name)``.  Anything else (a transformer, an
+    ambiguity expander), a rule with no builder, or a
     single-child expansion the builders do not expect, is refused and the caller uses lark.
     """
     expand_single = False
     include = None
     node = callback
+    if node.__class__.__name__ == "PropagatePositions" and node.node_filter is None:
+        node = node.node_builder  # positions come from the tokens (iacjit.parsers.terraform.hcl)
     if node.__class__.__name__ == "ChildFilterLALR_NoPlaceholders":
         include = tuple((index, bool(expand)) for index, expand in node.to_include)
         node = node.node_builder
@@ -265,3 +280,27 @@ def _reduction(rule: Any, callback: Any, builders: dict[Any, Builder]) -> tuple:
     if include is not None and include == tuple((i, False) for i in range(size)):
         include = None  # keeps every child as it is
     return (size, rule.origin.name, build, include)
+
+
+def _with_patterns(basic: Any, patterns: dict[str, tuple[str, str]]) -> Any:
+    """A copy of lark's per-state *basic* lexer whose terminals lex with *patterns*, sorted as
+    lark sorts them (the alternation's order decides between terminals matching at one place)."""
+    from lark.lexer import PatternRE, TerminalDef
+
+    terminals = []
+    for terminal in basic.terminals:
+        known = patterns.get(terminal.name)
+        pattern = terminal.pattern
+        if known and pattern.type == "re" and pattern.value == known[0]:
+            terminal = TerminalDef(terminal.name, PatternRE(known[1], pattern.flags),
+                                   terminal.priority)
+        terminals.append(terminal)
+    if all(a is b for a, b in zip(terminals, basic.terminals, strict=True)):
+        return basic
+    terminals.sort(key=lambda x: (-x.priority, -x.pattern.max_width, -len(x.pattern.value),
+                                  x.name))
+    clone = copy(basic)
+    clone.terminals = terminals
+    clone.terminals_by_name = {t.name: t for t in terminals}
+    clone._scanner = None
+    return clone

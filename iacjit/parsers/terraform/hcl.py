@@ -86,11 +86,29 @@ def _bounded(memo: dict[Any, Any]) -> None:
         if known and isinstance(pattern, dict) and pattern.get("value") == known[0]:
             pattern["value"] = known[1]
 _engine: Engine | None = None
+_engine_tried = False
+
+
+def engine() -> Engine | None:
+    """The parse loop (:mod:`~iacjit.parsers.terraform.engine`) over python-hcl2's own parser,
+    which lark loads from python-hcl2's cache; None if the loop cannot run its tables (then
+    lark parses).  Its lexers use :data:`BOUNDED_PATTERNS`; it never propagates positions."""
+    global _engine, _engine_tried
+    if not _engine_tried:
+        _engine_tried = True
+        from hcl2.parser import parser as stock_parser
+
+        try:
+            _engine = Engine(stock_parser(), builders(heredoc_template), BOUNDED_PATTERNS)
+        except Rejected:  # python-hcl2's parser is built otherwise than the loop expects
+            _engine = None
+    return _engine
 
 
 def tree_parser() -> Any:
     """python-hcl2's LALR parser without lark's position propagation (see
-    :func:`position_free_tables`); python-hcl2's own parser if lark's format ever changes."""
+    :func:`position_free_tables`), for the texts the parse loop leaves to lark; python-hcl2's
+    own parser if lark's format ever changes."""
     global _parser
     if _parser is None and not use_tables(position_free_tables()):
         from hcl2.parser import parser as stock_parser
@@ -106,8 +124,8 @@ def position_free_tables() -> dict[str, Any] | None:
     lark's position propagation wraps every reduction and costs about 40% of a parse; the AST
     needs only the first and last line of attributes and blocks, which the tokens carry.
     Building the tables from the grammar takes ~2 s, so they are taken from python-hcl2's own
-    parser (loaded from its cache).  Deriving them costs ~0.15 s, so iacjit.cache.files keeps
-    them in iacjit's cache and hands them to :func:`use_tables`.
+    parser (loaded from its cache); deriving them costs ~0.1 s, paid only when the parse loop
+    leaves a text to lark (a syntax error, mostly).
     """
     from hcl2.parser import parser as stock_parser
     from lark.grammar import Rule
@@ -125,7 +143,7 @@ def position_free_tables() -> dict[str, Any] | None:
 def use_tables(tables: Any) -> bool:
     """Parse with *tables* from :func:`position_free_tables`; False (and nothing changed) when
     they cannot be loaded."""
-    global _parser, _engine
+    global _parser
     if not isinstance(tables, dict):
         return False
     from lark import Lark
@@ -137,15 +155,7 @@ def use_tables(tables: Any) -> bool:
     if loaded.options.propagate_positions is not False:
         return False
     _parser = loaded
-    try:
-        _engine = Engine(loaded, builders(heredoc_template))
-    except Rejected:  # lark's parser is built differently than the engine expects: use lark
-        _engine = None
     return True
-
-
-def parser_ready() -> bool:
-    return _parser is not None
 
 
 @contextmanager
@@ -202,13 +212,13 @@ def _parse(text: str) -> ast.Body:
     """The Body of *text*: built by :mod:`~iacjit.parsers.terraform.engine` when it accepts
     the text, else converted from lark's own tree (lark also raises the errors a person
     reads)."""
-    parser = tree_parser()
-    if _engine is not None:
+    loop = engine()
+    if loop is not None:
         try:
-            return _engine.parse(text)
+            return loop.parse(text)
         except Rejected:
             pass
-    return body(parser.parse(text).children[0])
+    return body(tree_parser().parse(text).children[0])
 
 
 _HEREDOC_OPENER = re.compile(r"<<-?([A-Za-z][A-Za-z0-9._-]*)\r?\n")

@@ -33,9 +33,9 @@ REFUSED = "refused"
 
 @pytest.fixture(scope="module")
 def engine() -> Engine:
-    hcl.tree_parser()
-    assert hcl._engine is not None, "the parse loop must accept python-hcl2's tables"
-    return hcl._engine
+    loop = hcl.engine()
+    assert loop is not None, "the parse loop must accept python-hcl2's tables"
+    return loop
 
 
 def _oracle(text: str) -> Any:

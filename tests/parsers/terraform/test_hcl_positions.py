@@ -64,27 +64,26 @@ def test_samples_parse_the_same_as_with_propagated_positions():
         assert hcl.parse_body(text) == _propagated(text if text.endswith("\n") else text + "\n")
 
 
-def test_tables_are_kept_in_the_cache(tmp_path, monkeypatch):
+def test_the_parse_loop_needs_no_derived_tables(monkeypatch):
+    # The loop runs python-hcl2's own (cached) parser: deriving lark's position-free tables is
+    # left to the texts the loop gives lark.
     from iacjit.cache import files as fastparse
-    from iacjit.cache.store import Cache
+
+    def derive():
+        raise AssertionError("only lark's fallback derives tables")
 
     monkeypatch.setattr(hcl, "_parser", None)
-    fastparse.ready_hcl_parser(Cache(tmp_path / "cache"))
-    assert hcl.parser_ready()
-
-    def derive_again():
-        raise AssertionError("the tables must come from the cache")
-
-    monkeypatch.setattr(hcl, "_parser", None)
-    monkeypatch.setattr(hcl, "position_free_tables", derive_again)
-    fastparse.ready_hcl_parser(Cache(tmp_path / "cache"))
-    assert hcl.tree_parser().options.propagate_positions is False
-    assert hcl.parse_body("a = 1\n").attributes["a"].line == 1
+    monkeypatch.setattr(hcl, "position_free_tables", derive)
+    fastparse.ready_hcl_parser()
+    assert hcl.parse_body("a = 1\nb {\n c = [\n 1]\n}\n") == ast.Body(
+        {"a": ast.Attribute("a", ast.Literal(1), 1, 1)},
+        [ast.Block("b", (), ast.Body({"c": ast.Attribute(
+            "c", ast.TupleExpr((ast.Literal(1),)), 3, 4)}, []), 2, 5)])
 
 
 def test_unusable_tables_change_nothing(monkeypatch):
     monkeypatch.setattr(hcl, "_parser", None)
     assert not hcl.use_tables({"data": {}, "memo": {}})
     assert not hcl.use_tables(None)
-    assert not hcl.parser_ready()
+    assert hcl._parser is None
     assert hcl.tree_parser().options.propagate_positions is False  # derived on first use
