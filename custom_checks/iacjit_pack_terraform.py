@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 import iacjit_pack_dynamic as dynamic
 from iacjit_pack_loader import api
-from iacjit_pack_verdict import Verdict, judge
+from iacjit_pack_verdict import Verdict, judge, shorten
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
     from iacjit.model.raw import RawResource
@@ -80,7 +80,10 @@ def tf_string(text: str) -> Any:
     stripped = text.strip()
     if "${" in stripped or _NAMED.match(stripped) or _ITERATOR.match(stripped) \
             or _CALL.match(stripped):
-        return a.Unknown(f"Terraform expression {text!r} was not rendered by Checkov")
+        return a.Unknown(f"Terraform expression {shorten(text)!r} was not rendered by Checkov")
+    if stripped[:2] in ("{'", "['"):  # Checkov's text of a value it rendered only in part
+        return a.Unknown(f"Checkov rendered a Terraform expression only in part "
+                         f"({shorten(text)!r})")
     match = _RESOURCE.match(stripped)
     if match:
         return a.ResourceRef(match.group(1), match.group(2) or "")

@@ -34,8 +34,13 @@ def judge(outputs: list[Any], finding_type: type, undecidable: list[str]) -> Ver
     return Verdict(PASSED)
 
 
+def shorten(text: str, limit: int = 200) -> str:
+    """Long values (a whole rendered map) would drown the reason: cut them."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 def one_line(text: str) -> str:
-    return " ".join(text.split())
+    return shorten(" ".join(text.split()), 500)
 
 
 def announce(verdict: Verdict, check_id: str, file: str, resource: str,

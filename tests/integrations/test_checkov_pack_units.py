@@ -226,6 +226,8 @@ _RULE = {"type": ["ingress"], "from_port": [22], "to_port": [22], "protocol": ["
     ([["10.0.0.0/8"]], "PASSED"),
     (["var.admin_cidrs"], "UNKNOWN"),
     ([["${var.a}/0"]], "UNKNOWN"),
+    # Checkov's text of a lookup() it rendered only in part
+    (["{'ssh-tcp': [22, 22, 'SSH', 'tcp']}"], "UNKNOWN"),
 ])
 def test_terraform_values_are_unwrapped_and_unrendered_ones_unknown(pack, cidr_blocks, verdict):
     assert _tf(pack, "aws_security_group_rule", {**_RULE, "cidr_blocks": cidr_blocks}) == verdict
@@ -307,3 +309,6 @@ def test_announce_prints_nothing_but_for_unknown(pack, capsys):
     v.announce(v.Verdict(v.FAILED, ["x"]), "ZT_NET_001", "f", "r")
     v.announce(v.Verdict(v.UNKNOWN, ["a\nb", "c"]), "ZT_NET_001", "main.tf", "aws_x.y")
     assert capsys.readouterr().err == "iacjit ZT_NET_001 UNKNOWN main.tf: aws_x.y: a b; c\n"
+    v.announce(v.Verdict(v.UNKNOWN, ["x" * 5000]), "ZT_NET_001", "main.tf", "aws_x.y")
+    line, = capsys.readouterr().err.splitlines()
+    assert len(line) < 600 and line.endswith("…")
