@@ -1,5 +1,5 @@
 """A small expression/body AST: what iacjit.parsers.terraform.hcl builds from python-hcl2's
-lark tree, and what the evaluator walks.
+grammar, and what the evaluator walks.
 
 python-hcl2 8's ``loads()`` turns every expression back into a ``"${...}"`` string and drops
 line numbers; walking its lark tree keeps both the structure and the tokens' line numbers.

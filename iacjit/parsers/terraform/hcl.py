@@ -1,7 +1,9 @@
 """Reading HCL text into our AST (iacjit.parsers.terraform.ast), with errors a person can act on.
 
-python-hcl2's lark parser gives the tree; the converters below turn it into our nodes with line
-numbers; heredoc interpolations are parsed again as expressions (hence one module).
+The parse loop (iacjit.parsers.terraform.engine) runs python-hcl2's grammar and builds our nodes
+in its reductions (iacjit.parsers.terraform.reductions); a text it leaves to lark (a syntax
+error, mostly) gets lark's tree, which the converters below turn into the same nodes, or lark's
+error.  Heredoc interpolations are parsed again as expressions (hence one module).
 """
 
 from __future__ import annotations
