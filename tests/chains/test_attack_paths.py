@@ -8,7 +8,7 @@ import json
 import pytest
 from click.testing import CliRunner
 from conftest import REPO
-from helpers import write_tree
+from helpers import nsg_tf, write_tree
 
 from iacjit.cli.app import main
 from iacjit.integrations.comment import plan
@@ -58,22 +58,8 @@ def test_fixes_are_each_distinct_change_once(sample):
             assert (closing["kind"], closing["description"]) in fixes
 
 
-def site(n: str) -> str:
-    """An open VM behind its own NSG, names suffixed with *n*; two rules open it, so no one
-    rule is the cheapest fix: the alert is."""
-    return f'''
-resource "azurerm_network_security_group" "nsg{n}" {{
-  name = "nsg-{n}"
-  security_rule {{
-    name = "ssh"
-    priority = 100
-    direction = "Inbound"
-    access = "Allow"
-    protocol = "Tcp"
-    destination_port_range = "22"
-    source_address_prefix = "*"
-  }}
-  security_rule {{
+RDP_RULE = """\
+  security_rule {
     name = "rdp"
     priority = 110
     direction = "Inbound"
@@ -81,9 +67,15 @@ resource "azurerm_network_security_group" "nsg{n}" {{
     protocol = "Tcp"
     destination_port_range = "3389"
     source_address_prefix = "*"
-  }}
-}}
-resource "azurerm_public_ip" "pip{n}" {{
+  }
+"""
+
+
+def site(n: str) -> str:
+    """An open VM behind its own NSG, names suffixed with *n*; two rules open it, so no one
+    rule is the cheapest fix: the alert is."""
+    nsg = nsg_tf(f"nsg{n}", name=f"nsg-{n}", after_rule=RDP_RULE)
+    return "\n" + nsg + f'''resource "azurerm_public_ip" "pip{n}" {{
   name = "pip-{n}"
 }}
 resource "azurerm_network_interface" "nic{n}" {{

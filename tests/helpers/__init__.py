@@ -40,6 +40,26 @@ def nsg_tf(label: str = "nsg", *, name: str | None = None, source: str = '"*"',
 # The smallest plan with a zt_net_001 finding: SSH open to "*" on line 4 (inline rule 4-12).
 OPEN_NSG = "\n" + nsg_tf()
 
+# An ARM NSG whose inline rule allows TCP 22 from parameter `src`; `%s` adds to the parameter's
+# declaration (`, "defaultValue": "Internet"`, or nothing: unresolved); the NSG is lines 6-14.
+ARM_SSH_NSG = """\
+{
+  "$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#",
+  "contentVersion": "1.0.0.0",
+  "parameters": {"src": {"type": "string"%s}},
+  "resources": [
+    {
+      "type": "Microsoft.Network/networkSecurityGroups",
+      "apiVersion": "2023-04-01",
+      "name": "nsg",
+      "properties": {"securityRules": [{"name": "ssh", "properties": {
+        "priority": 100, "direction": "Inbound", "access": "Allow", "protocol": "Tcp",
+        "sourceAddressPrefix": "[parameters('src')]", "destinationPortRange": "22"}}]}
+    }
+  ]
+}
+"""
+
 
 def write_tree(root: Path, files: Mapping[str, str | bytes]) -> None:
     for name, content in files.items():

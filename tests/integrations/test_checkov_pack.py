@@ -19,7 +19,7 @@ import textwrap
 from pathlib import Path
 
 import pytest
-from helpers import REPO, write_tree
+from helpers import ARM_SSH_NSG, REPO, write_tree
 
 from iacjit.scan import run_scan
 
@@ -175,23 +175,7 @@ def test_pack_metadata(sample_run):
 
 
 UNRESOLVED = {
-    "arm/open.json": """\
-        {
-          "$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#",
-          "contentVersion": "1.0.0.0",
-          "parameters": {"src": {"type": "string"}},
-          "resources": [
-            {
-              "type": "Microsoft.Network/networkSecurityGroups",
-              "apiVersion": "2023-04-01",
-              "name": "nsg",
-              "properties": {"securityRules": [{"name": "ssh", "properties": {
-                "priority": 100, "direction": "Inbound", "access": "Allow", "protocol": "Tcp",
-                "sourceAddressPrefix": "[parameters('src')]", "destinationPortRange": "22"}}]}
-            }
-          ]
-        }
-        """,
+    "arm/open.json": ARM_SSH_NSG % "",
     "cfn/sg.yaml": """\
         AWSTemplateFormatVersion: "2010-09-09"
         Parameters:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import sys
 
 import pytest
-from helpers import REPO, write_tree
+from helpers import ARM_SSH_NSG, REPO, write_tree
 
 PACK = REPO / "custom_checks"
 ARM_NSG = "Microsoft.Network/networkSecurityGroups"
@@ -34,23 +34,6 @@ def pack():
 # --------------------------------------------------------------------------------------------
 # Templates through iacjit's own readers
 
-_ARM = """\
-    {
-      "$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#",
-      "contentVersion": "1.0.0.0",
-      "parameters": {"src": {"type": "string"%s}},
-      "resources": [
-        {
-          "type": "Microsoft.Network/networkSecurityGroups",
-          "apiVersion": "2023-04-01",
-          "name": "nsg",
-          "properties": {"securityRules": [{"name": "ssh", "properties": {
-            "priority": 100, "direction": "Inbound", "access": "Allow", "protocol": "Tcp",
-            "sourceAddressPrefix": "[parameters('src')]", "destinationPortRange": "22"}}]}
-        }
-      ]
-    }
-    """
 _CFN = """\
     Parameters:
       Src: {Type: String%s}
@@ -89,11 +72,11 @@ _BICEP_LINES = {"__start_line__": 3, "__end_line__": 20}
 
 # (file, its text, framework, Checkov's entity type, name, conf) → verdict, reason excerpt
 READER_CASES = [
-    ("t.json", _ARM % ', "defaultValue": "Internet"', "arm", ARM_NSG, "nsg", _ARM_LINES,
+    ("t.json", ARM_SSH_NSG % ', "defaultValue": "Internet"', "arm", ARM_NSG, "nsg", _ARM_LINES,
      "FAILED", "port(s) 22"),
-    ("t.json", _ARM % ', "defaultValue": "10.0.0.0/8"', "arm", ARM_NSG, "nsg", _ARM_LINES,
+    ("t.json", ARM_SSH_NSG % ', "defaultValue": "10.0.0.0/8"', "arm", ARM_NSG, "nsg", _ARM_LINES,
      "PASSED", ""),
-    ("t.json", _ARM % "", "arm", ARM_NSG, "nsg", _ARM_LINES,
+    ("t.json", ARM_SSH_NSG % "", "arm", ARM_NSG, "nsg", _ARM_LINES,
      "UNKNOWN", "parameter 'src' has no value"),
     ("t.yaml", _CFN % ", Default: 0.0.0.0/0", "cloudformation", "AWS::EC2::SecurityGroup",
      "Sg", {}, "FAILED", "port(s) 22"),
@@ -103,7 +86,7 @@ READER_CASES = [
     ("t.bicep", _BICEP % "", "arm", ARM_NSG, "nsg", _BICEP_LINES,
      "UNKNOWN", "parameter 'src' has no default"),
     # Checkov's entity names a place where iacjit declares nothing of that kind.
-    ("t.json", _ARM % "", "arm", ARM_RULE, "nsg/x", _ARM_LINES,
+    ("t.json", ARM_SSH_NSG % "", "arm", ARM_RULE, "nsg/x", _ARM_LINES,
      "UNKNOWN", "finds no such resource"),
     # A template iacjit cannot read: its located error, never an exception.
     ("t.json", '{"resources": [{"type": "Microsoft.Network/networkSecurityGroups",\n'
@@ -153,7 +136,7 @@ def test_names_whose_failures_checkov_drops(pack, name, dropped):
 
 
 def test_a_rule_that_fails_gives_unknown_never_passed(pack, tmp_path):
-    write_tree(tmp_path, {"t.json": _ARM % ', "defaultValue": "10.0.0.0/8"'})
+    write_tree(tmp_path, {"t.json": ARM_SSH_NSG % ', "defaultValue": "10.0.0.0/8"'})
     reader = pack.templates.TemplateReader("no_such_rule")
     judged = reader.judge("arm", str(tmp_path / "t.json"), ARM_NSG, "nsg", _ARM_LINES, tmp_path)
     assert judged.verdict.result == "UNKNOWN"
@@ -161,7 +144,7 @@ def test_a_rule_that_fails_gives_unknown_never_passed(pack, tmp_path):
 
 
 def test_a_template_is_read_once_per_process(pack, tmp_path, monkeypatch):
-    write_tree(tmp_path, {"t.json": _ARM % ', "defaultValue": "Internet"'})
+    write_tree(tmp_path, {"t.json": ARM_SSH_NSG % ', "defaultValue": "Internet"'})
     reader = pack.templates.TemplateReader("zt_net_001")
     reads = []
     original = reader._parse
