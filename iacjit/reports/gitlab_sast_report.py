@@ -11,7 +11,8 @@ user's view):
   instead of it passing silently.
 * ``id`` is a UUID derived from the finding's fingerprint, so it is stable across runs and
   GitLab tracks one vulnerability rather than a new one per pipeline.
-* Unreadable inputs are ``scan.messages`` at level ``warn``: the rest was still scanned.
+* Unreadable inputs are ``scan.messages`` at level ``warn``: the rest was still scanned; so is
+  each deviation of the configuration from the default policy (docs/security.md).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any
 
+from iacjit.deviations import where
 from iacjit.reports.locations import repo_relative
 from iacjit.reports.sarif_report import DOCS_URI, INFORMATION_URI, rule_help_uri
 from iacjit.rules import rule_by_id
@@ -133,6 +135,10 @@ def to_gitlab_sast(document: dict[str, Any], now: datetime | None = None) -> dic
                                    f"{':' + str(e['line']) if e.get('line') else ''}: "
                                    f"{e['message']}"}
         for e in document.get("errors") or []
+    ] + [
+        {"level": "warn", "value": f"policy deviation: {d.get('kind')} {d.get('subject')}: "
+                                   f"{d.get('detail')} ({where(d)})"}
+        for d in (document.get("policy") or {}).get("deviations") or []
     ]
     return {
         "version": SCHEMA_VERSION,

@@ -13,6 +13,9 @@ user's view):
   (``--fail-on-unresolved`` marks it ``failing`` in the document): never a silent pass.
 * A suite ``iacjit`` always holds one testcase for the scan itself, erroring for every input
   that could not be read: consumers that refuse a report without tests still get one.
+* Each deviation of the configuration from the default policy (docs/security.md) is a
+  ``property`` of that suite and a line of the scan testcase's ``system-out``: a pull request
+  that disables a rule or excludes files shows it in the test report too.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ import xml.etree.ElementTree as ET
 from collections import defaultdict
 from typing import Any
 
+from iacjit.deviations import where as deviation_source
 from iacjit.reports.text_report import clean as _clean_terminal
 
 _NOT_XML = re.compile("[\ufffe\uffff]")  # the rest XML 1.0 forbids, clean() already replaces
@@ -43,6 +47,7 @@ class _Suites:
 
     def __init__(self) -> None:
         self.cases: dict[str, dict[Case, dict[str, list[str]]]] = defaultdict(dict)
+        self.properties: dict[str, list[tuple[str, str]]] = defaultdict(list)
 
     def add(self, case: Case, kind: str | None = None, text: str = "",
             severity: str = "") -> None:
@@ -52,11 +57,20 @@ class _Suites:
             if severity:
                 outcome["severity"].append(severity)
 
+    def note(self, case: Case, name: str, value: str) -> None:
+        """A property of *case*'s suite, repeated as a line of the testcase's output."""
+        self.add(case, "output", f"{name}: {value}")
+        self.properties[case[0]].append((name, value))
+
     def element(self) -> ET.Element:
         root = ET.Element("testsuites", name="iacjit")
         totals = dict.fromkeys(("tests", "failures", "errors", "skipped"), 0)
         for suite_name, cases in self.cases.items():
             suite = ET.SubElement(root, "testsuite", name=suite_name)
+            if self.properties.get(suite_name):
+                properties = ET.SubElement(suite, "properties")
+                for name, value in self.properties[suite_name]:
+                    ET.SubElement(properties, "property", name=name, value=value)
             counts = dict.fromkeys(totals, 0)
             for (_, name, file, line), outcome in cases.items():
                 counts["tests"] += 1
@@ -67,6 +81,8 @@ class _Suites:
                 if line:
                     case.set("line", str(line))
                 _outcome(case, outcome, counts)
+                if outcome.get("output"):
+                    ET.SubElement(case, "system-out").text = "\n".join(outcome["output"])
             for key, value in counts.items():
                 suite.set(key, str(value))
                 totals[key] += value
@@ -152,6 +168,10 @@ def _scan(suites: _Suites, document: dict[str, Any]) -> None:
         where = ":".join(str(x) for x in (e.get("line"), e.get("column")) if x)
         suites.add(case, "error",
                    f"{clean(e['file'])}{':' + where if where else ''}: {clean(e['message'])}")
+    for d in (document.get("policy") or {}).get("deviations") or []:
+        suites.note(case, "policy deviation",
+                    f"{clean(d.get('kind'))} {clean(d.get('subject'))}: {clean(d.get('detail'))}"
+                    f" ({clean(deviation_source(d))})")
 
 
 def render(document: dict[str, Any], color: bool = False) -> str:

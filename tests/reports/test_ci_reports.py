@@ -11,9 +11,11 @@ from pathlib import Path
 
 import jsonschema
 import pytest
+from click.testing import CliRunner
 from helpers import REPO, nsg_tf
 from junitparser import Error, Failure, JUnitXml, Skipped
 
+from iacjit.cli import main
 from iacjit.reports import gitlab_sast_report, junit_report
 from iacjit.reports.serialize import to_document
 from iacjit.rules import ALL_RULES, ZT_NET_001
@@ -177,3 +179,27 @@ def test_gitlab_sast_vulnerabilities(vulnerable, mixed):
     assert kinds == [("zt_net_001/unresolved", "Unknown")]  # the suppressed one is left out
     [message] = mixed_report["scan"]["messages"]
     assert message["level"] == "warn" and message["value"].startswith("broken.tf:")
+
+
+def test_policy_deviations_reach_junit_and_gitlab_sast(tmp_path, monkeypatch):
+    """A pull request that disables a rule in .iacjit.yaml shows it in the CI test report and
+    the security dashboard, as in every other format (docs/security.md)."""
+    shutil.copytree(VULNERABLE, tmp_path / "infra")
+    (tmp_path / ".iacjit.yaml").write_text("disable: [zt_vis_008]\n", encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(main, [
+        "scan", "infra", "--fail-on", "none", "--quiet",
+        "--junit-output", "junit.xml", "--gitlab-sast-output", "gl.json"])
+    assert result.exit_code == 0, result.output
+    xml = JUnitXml.fromfile("junit.xml")
+    [suite] = [s for s in xml if s.name == "iacjit"]
+    properties = [(p.name, p.value) for p in suite.properties()]
+    assert len(properties) == 1 and properties[0][0] == "policy deviation"
+    assert "zt_vis_008" in properties[0][1] and ".iacjit.yaml:1" in properties[0][1]
+    [scan] = list(suite)
+    assert properties[0][1] in scan.system_out
+    report = json.loads(Path("gl.json").read_text(encoding="utf-8"))
+    jsonschema.validate(report, SCHEMA)
+    [message] = [m for m in report["scan"]["messages"] if "policy deviation" in m["value"]]
+    assert message["level"] == "warn" and "zt_vis_008" in message["value"]
+    assert ".iacjit.yaml:1" in message["value"]
