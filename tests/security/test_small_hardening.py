@@ -47,20 +47,20 @@ ARM_HEAD = ('{\n  "$schema": "https://schema.management.azure.com/schemas/2019-0
             'deploymentTemplate.json#",\n  "contentVersion": "1.0.0.0",\n')
 
 
-@pytest.mark.parametrize("body, line, key", [
+@pytest.mark.parametrize("body, line, column, key", [
     ('  "resources": [],\n  "resources": [{"type": "Microsoft.Network/networkSecurityGroups",'
-     ' "name": "n", "apiVersion": "2023-05-01"}]\n}\n', 5, "resources"),
+     ' "name": "n", "apiVersion": "2023-05-01"}]\n}\n', 5, 3, "resources"),
     ('  "resources": [{\n    "type": "Microsoft.Network/networkSecurityGroups",\n'
-     '    "name": "a",\n    "name": "b",\n    "apiVersion": "2023-05-01"}]\n}\n', 7, "name"),
+     '    "name": "a",\n    "name": "b",\n    "apiVersion": "2023-05-01"}]\n}\n', 7, 5, "name"),
 ])
 def test_arm_duplicate_property_names_are_a_located_error(iacjit_bin, tmp_path, body, line,
-                                                          key):
+                                                          column, key):
     write_tree(tmp_path, {"t.json": ARM_HEAD + body, "ok/main.tf": OPEN_NSG})
     proc = _scan(iacjit_bin, tmp_path, "--format", "json")
     document = json.loads(proc.stdout)
     assert proc.returncode == 2
     (error,) = document["errors"]
-    assert (error["file"], error["line"]) == ("t.json", line)
+    assert (error["file"], error["line"], error["column"]) == ("t.json", line, column)
     assert f"duplicate property name {key!r}" in error["message"]
     assert document["findings"]  # the other files were still scanned
 

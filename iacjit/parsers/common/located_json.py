@@ -269,6 +269,15 @@ def _zip(value: Any, node: Any, as_loc: Callable[[Any], _Loc],
     return True
 
 
+def _key_column(text: str, line: int, key: Any) -> int | None:
+    """1-based column of the quoted *key* on *line*: the spans hold lines only."""
+    lines = text.splitlines()
+    if not 0 < line <= len(lines):
+        return None
+    found = lines[line - 1].find(json.dumps(key, ensure_ascii=False))
+    return found + 1 if found >= 0 else None
+
+
 def locate(value: Any, text: str) -> SourceMap:
     """Spans for *value* parsed from *text*: YAML marks first, the scanner as fallback.
 
@@ -284,7 +293,8 @@ def locate(value: Any, text: str) -> SourceMap:
                 key, span = min(duplicates, key=lambda d: d[1].line)
                 raise ParseError(f"duplicate property name {key!r} in one object (Azure "
                                   "Resource Manager rejects the template; json keeps the "
-                                  "last value)", span.line)
+                                  "last value)", span.line, _key_column(text, span.line, key),
+                                  expected="a property name not used before in this object")
             return SourceMap(as_loc(tree)[0], spans)
     lines = text.count("\n") + 1
     return SourceMap(Span(1, lines))
