@@ -17,11 +17,6 @@ import sys
 from pathlib import Path
 from typing import Any
 
-# Directories iacjit's discovery skips (iacjit.discovery.SKIP_DIRS; that module is not
-# imported here: it pulls in the Terraform parser).
-SKIP_DIRS = frozenset({".git", ".terraform", "node_modules", ".venv", "__pycache__",
-                       ".iacjit-cache"})
-
 
 def checkov_root() -> Path | None:
     """The directory Checkov is scanning: the nearest ``root_folder`` on the call stack."""
@@ -54,6 +49,8 @@ def locate(scanned_file: str, root: Path | None) -> Path | None:
 
 
 def _bicep_files(root: Path) -> list[Path]:
+    from iacjit.parsers.common.format import SKIP_DIRS  # loaded by path (iacjit_pack_loader)
+
     found: list[Path] = []
     for directory, dirs, files in os.walk(root):
         dirs[:] = sorted(d for d in dirs if d not in SKIP_DIRS)

@@ -15,9 +15,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from iacjit.parsers import registry
+from iacjit.parsers.common.format import SKIP_DIRS
 from iacjit.resolved import resolve
-
-SKIP_DIRS = {".git", ".terraform", "node_modules", ".venv", "__pycache__", ".iacjit-cache"}
 
 
 @dataclass

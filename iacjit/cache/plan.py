@@ -33,8 +33,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from iacjit.cache import store as cache_module
-from iacjit.discovery import SKIP_DIRS
 from iacjit.parsers import registry
+from iacjit.parsers.common.format import SKIP_DIRS
 from iacjit.parsers.common.options import ParseOptions
 
 if TYPE_CHECKING:

@@ -18,6 +18,11 @@ from iacjit.parsers.common.options import ParseOptions
 if TYPE_CHECKING:
     from iacjit.model.raw import ParseResult, RawResource
 
+# Directories no format reads from: tools' state, dependencies, caches (discovery and the cache
+# keys skip them; so does the Checkov pack, which reads templates beside Checkov's scan).
+SKIP_DIRS = frozenset({".git", ".terraform", "node_modules", ".venv", "__pycache__",
+                       ".iacjit-cache"})
+
 
 class Format:
     """One input format; subclasses set the attributes and override what applies."""
