@@ -61,6 +61,22 @@ ARM_SSH_NSG = """\
 """
 
 
+# A CloudFormation security group allowing TCP 22 from parameter `Src`; `%s` adds to the
+# parameter's declaration (`, Default: 0.0.0.0/0`, or nothing: unresolved).
+CFN_SSH_SG = """\
+AWSTemplateFormatVersion: "2010-09-09"
+Parameters:
+  Src: {Type: String%s}
+Resources:
+  Sg:
+    Type: AWS::EC2::SecurityGroup
+    Properties:
+      GroupDescription: x
+      SecurityGroupIngress:
+        - {IpProtocol: tcp, FromPort: 22, ToPort: 22, CidrIp: !Ref Src}
+"""
+
+
 def write_tree(root: Path, files: Mapping[str, str | bytes]) -> None:
     for name, content in files.items():
         path = root / name

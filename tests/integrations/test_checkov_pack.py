@@ -19,7 +19,7 @@ import textwrap
 from pathlib import Path
 
 import pytest
-from helpers import ARM_SSH_NSG, REPO, write_tree
+from helpers import ARM_SSH_NSG, CFN_SSH_SG, REPO, write_tree
 
 from iacjit.scan import run_scan
 
@@ -176,19 +176,7 @@ def test_pack_metadata(sample_run):
 
 UNRESOLVED = {
     "arm/open.json": ARM_SSH_NSG % "",
-    "cfn/sg.yaml": """\
-        AWSTemplateFormatVersion: "2010-09-09"
-        Parameters:
-          Src:
-            Type: String
-        Resources:
-          Sg:
-            Type: AWS::EC2::SecurityGroup
-            Properties:
-              GroupDescription: x
-              SecurityGroupIngress:
-                - {IpProtocol: tcp, FromPort: 22, ToPort: 22, CidrIp: !Ref Src}
-        """,
+    "cfn/sg.yaml": CFN_SSH_SG % "",
     # iacjit refuses duplicate property names (ARM does); Checkov reads the file anyway.
     "bad/dup.json": """\
         {

@@ -6,7 +6,7 @@ from __future__ import annotations
 import sys
 
 import pytest
-from helpers import ARM_SSH_NSG, REPO, write_tree
+from helpers import ARM_SSH_NSG, CFN_SSH_SG, REPO, write_tree
 
 PACK = REPO / "custom_checks"
 ARM_NSG = "Microsoft.Network/networkSecurityGroups"
@@ -34,17 +34,6 @@ def pack():
 # --------------------------------------------------------------------------------------------
 # Templates through iacjit's own readers
 
-_CFN = """\
-    Parameters:
-      Src: {Type: String%s}
-    Resources:
-      Sg:
-        Type: AWS::EC2::SecurityGroup
-        Properties:
-          GroupDescription: x
-          SecurityGroupIngress:
-            - {IpProtocol: tcp, FromPort: 22, ToPort: 22, CidrIp: !Ref Src}
-    """
 _BICEP = """\
     param src string%s
 
@@ -78,9 +67,9 @@ READER_CASES = [
      "PASSED", ""),
     ("t.json", ARM_SSH_NSG % "", "arm", ARM_NSG, "nsg", _ARM_LINES,
      "UNKNOWN", "parameter 'src' has no value"),
-    ("t.yaml", _CFN % ", Default: 0.0.0.0/0", "cloudformation", "AWS::EC2::SecurityGroup",
+    ("t.yaml", CFN_SSH_SG % ", Default: 0.0.0.0/0", "cloudformation", "AWS::EC2::SecurityGroup",
      "Sg", {}, "FAILED", "port(s) 22"),
-    ("t.yaml", _CFN % "", "cloudformation", "AWS::EC2::SecurityGroup", "Sg", {},
+    ("t.yaml", CFN_SSH_SG % "", "cloudformation", "AWS::EC2::SecurityGroup", "Sg", {},
      "UNKNOWN", "parameter Src has no Default"),
     ("t.bicep", _BICEP % " = '*'", "arm", ARM_NSG, "nsg", _BICEP_LINES, "FAILED", "port(s) 22"),
     ("t.bicep", _BICEP % "", "arm", ARM_NSG, "nsg", _BICEP_LINES,
